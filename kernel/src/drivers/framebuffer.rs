@@ -1,0 +1,190 @@
+//! The linear framebuffer the bootloader set up: pixel format and raw pixel access.
+//!
+//! Only 32-bit-per-pixel direct-colour modes are supported (what GOP and Limine give on
+//! every machine we know); anything else leaves the kernel serial-only rather than drawing
+//! garbage. Drawing code works on a [`Surface`], which is either this framebuffer or an
+//! in-RAM shadow of it, so the console and games share one set of primitives.
+
+use crate::boot::FramebufferInfo;
+
+/// A 0xRRGGBB colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb(pub u32);
+
+impl Rgb {
+    pub const fn new(r: u8, g: u8, b: u8) -> Self {
+        Self(((r as u32) << 16) | ((g as u32) << 8) | b as u32)
+    }
+    pub const fn r(self) -> u8 {
+        (self.0 >> 16) as u8
+    }
+    pub const fn g(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+    pub const fn b(self) -> u8 {
+        self.0 as u8
+    }
+}
+
+/// How to turn an [`Rgb`] into the framebuffer's native 32-bit pixel.
+#[derive(Clone, Copy, Debug)]
+pub struct PixelFormat {
+    red_shift: u8,
+    green_shift: u8,
+    blue_shift: u8,
+    /// True when the native layout is already 0x00RRGGBB (the common case).
+    is_xrgb: bool,
+    /// The bits that hold colour (XOR-ing them inverts a pixel).
+    colour_mask: u32,
+}
+
+impl PixelFormat {
+    #[inline]
+    pub fn encode(&self, c: Rgb) -> u32 {
+        if self.is_xrgb {
+            c.0
+        } else {
+            ((c.r() as u32) << self.red_shift)
+                | ((c.g() as u32) << self.green_shift)
+                | ((c.b() as u32) << self.blue_shift)
+        }
+    }
+}
+
+/// The hardware framebuffer.
+pub struct Framebuffer {
+    base: *mut u32,
+    pub width: usize,
+    pub height: usize,
+    /// Pixels (not bytes) per row.
+    pub stride: usize,
+    pub format: PixelFormat,
+}
+
+// SAFETY: the framebuffer is plain memory owned by whoever owns this value; moving the
+// owner between contexts (e.g. into a static Mutex) does not change what it points to.
+unsafe impl Send for Framebuffer {}
+
+impl Framebuffer {
+    /// Wraps the bootloader's framebuffer, or returns why it cannot be used.
+    ///
+    /// # Safety
+    /// `info` must describe a mapped, writable framebuffer that nothing else writes to
+    /// for as long as the returned value lives.
+    pub unsafe fn new(info: &FramebufferInfo) -> Result<Self, &'static str> {
+        if info.bpp != 32 {
+            return Err("framebuffer is not 32 bits per pixel");
+        }
+        if info.pitch % 4 != 0 || info.pitch / 4 < info.width || info.width == 0 || info.height == 0
+        {
+            return Err("framebuffer geometry is inconsistent");
+        }
+        let sizes_ok = info.red_size == 8 && info.green_size == 8 && info.blue_size == 8;
+        let shifts_ok = [info.red_shift, info.green_shift, info.blue_shift]
+            .iter()
+            .all(|&s| s <= 24);
+        if !sizes_ok || !shifts_ok {
+            return Err("framebuffer colour masks are not 8:8:8");
+        }
+        Ok(Self {
+            base: info.addr as *mut u32,
+            width: info.width,
+            height: info.height,
+            stride: info.pitch / 4,
+            format: PixelFormat {
+                red_shift: info.red_shift,
+                green_shift: info.green_shift,
+                blue_shift: info.blue_shift,
+                is_xrgb: info.red_shift == 16 && info.green_shift == 8 && info.blue_shift == 0,
+                colour_mask: (0xff << info.red_shift)
+                    | (0xff << info.green_shift)
+                    | (0xff << info.blue_shift),
+            },
+        })
+    }
+
+    /// The whole framebuffer as a drawing surface.
+    pub fn surface(&mut self) -> Surface<'_> {
+        // SAFETY: `new`'s contract: `stride * height` pixels are mapped and ours.
+        let pixels =
+            unsafe { core::slice::from_raw_parts_mut(self.base, self.stride * self.height) };
+        Surface {
+            pixels,
+            width: self.width,
+            height: self.height,
+            stride: self.stride,
+            format: self.format,
+        }
+    }
+
+    /// Copies rows `y0..y1` of `src` (same geometry as the screen, stride = width) to the
+    /// screen: the one place where RAM shadows reach video memory.
+    pub fn blit_rows(&mut self, src: &[u32], y0: usize, y1: usize) {
+        let (w, stride) = (self.width, self.stride);
+        let y1 = y1.min(self.height);
+        for y in y0..y1 {
+            let Some(row) = src.get(y * w..(y + 1) * w) else {
+                break;
+            };
+            // SAFETY: y < height and w <= stride, so the row lies inside the framebuffer;
+            // `src` is RAM, never the framebuffer itself, so the ranges cannot overlap.
+            unsafe { core::ptr::copy_nonoverlapping(row.as_ptr(), self.base.add(y * stride), w) };
+        }
+    }
+}
+
+/// A rectangle of 32-bit pixels in the framebuffer's native format.
+pub struct Surface<'a> {
+    pub pixels: &'a mut [u32],
+    pub width: usize,
+    pub height: usize,
+    pub stride: usize,
+    pub format: PixelFormat,
+}
+
+impl Surface<'_> {
+    #[inline]
+    pub fn put(&mut self, x: usize, y: usize, c: Rgb) {
+        if x < self.width && y < self.height {
+            self.pixels[y * self.stride + x] = self.format.encode(c);
+        }
+    }
+
+    /// Fills a rectangle, clipped to the surface.
+    pub fn fill_rect(&mut self, x: usize, y: usize, w: usize, h: usize, c: Rgb) {
+        let px = self.format.encode(c);
+        let x1 = x.saturating_add(w).min(self.width);
+        let y1 = y.saturating_add(h).min(self.height);
+        if x >= x1 {
+            return;
+        }
+        for yy in y.min(self.height)..y1 {
+            let row = yy * self.stride;
+            self.pixels[row + x..row + x1].fill(px);
+        }
+    }
+
+    /// Moves the rows below `dy` up by `dy` pixels (scrolling) and clears the freed rows.
+    pub fn scroll_up(&mut self, dy: usize, bg: Rgb) {
+        let dy = dy.min(self.height);
+        let count = (self.height - dy) * self.stride;
+        self.pixels
+            .copy_within(dy * self.stride..dy * self.stride + count, 0);
+        let h = self.height;
+        self.fill_rect(0, h - dy, self.width, dy, bg);
+    }
+
+    /// Inverts the colours of a rectangle (used for the text cursor: applying it twice
+    /// restores the original pixels, so no copy of what was under the cursor is needed).
+    pub fn invert_rect(&mut self, x: usize, y: usize, w: usize, h: usize) {
+        let x1 = x.saturating_add(w).min(self.width);
+        let y1 = y.saturating_add(h).min(self.height);
+        let mask = self.format.colour_mask;
+        for yy in y.min(self.height)..y1 {
+            let row = yy * self.stride;
+            for p in &mut self.pixels[row + x.min(x1)..row + x1] {
+                *p ^= mask;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! One stream of keys from every input device: the PS/2 keyboard and the serial line.
+//!
+//! Both interrupt handlers only queue raw bytes; decoding happens here, in task context:
+//! scancodes through pc-keyboard with the current layout, serial bytes through the line
+//! editor's terminal decoder (CR is Enter, DEL/BS are Backspace, ANSI arrows are arrows).
+//! The shell and the games read keys from here and do not care where they came from.
+
+use crate::drivers::{keyboard, serial};
+use alloc::collections::VecDeque;
+use core::future::poll_fn;
+use core::task::{Context, Poll};
+use lineedit::{Key, SerialDecoder};
+use spin::Mutex;
+
+struct State {
+    keyboard: keyboard::Decoder,
+    serial: SerialDecoder,
+    pending: VecDeque<Key>,
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+/// Sets up decoding; the drivers' `init` must have run.
+pub fn init() {
+    *STATE.lock() = Some(State {
+        keyboard: keyboard::Decoder::new(),
+        serial: SerialDecoder::new(),
+        pending: VecDeque::new(),
+    });
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    STATE.lock().as_mut().map(f)
+}
+
+/// The next key already received, without waiting.
+pub fn try_key() -> Option<Key> {
+    with_state(|st| {
+        if let Some(k) = st.pending.pop_front() {
+            return Some(k);
+        }
+        while let Some(sc) = keyboard::pop() {
+            if let Some(k) = st.keyboard.feed(sc) {
+                return Some(k);
+            }
+        }
+        while let Some(b) = serial::pop_input() {
+            st.pending.extend(st.serial.feed(b));
+            if let Some(k) = st.pending.pop_front() {
+                return Some(k);
+            }
+        }
+        None
+    })
+    .flatten()
+}
+
+fn poll_key(cx: &mut Context<'_>) -> Poll<Key> {
+    if let Some(k) = try_key() {
+        return Poll::Ready(k);
+    }
+    keyboard::WAKER.register(cx.waker());
+    serial::RX_WAKER.register(cx.waker());
+    // A byte may have arrived between the check and the registration: look again.
+    match try_key() {
+        Some(k) => Poll::Ready(k),
+        None => Poll::Pending,
+    }
+}
+
+/// Waits for the next key from any input.
+pub async fn next_key() -> Key {
+    poll_fn(poll_key).await
+}
+
+/// The current keyboard layout's short name.
+pub fn layout() -> &'static str {
+    with_state(|st| st.keyboard.layout()).unwrap_or("us")
+}
+
+/// Switches the keyboard layout; false for an unknown name.
+pub fn set_layout(name: &str) -> bool {
+    with_state(|st| st.keyboard.set_layout(name)).unwrap_or(false)
+}
+
+/// Drops every queued key (e.g. when a game ends, so its keys do not reach the shell).
+pub fn discard_pending() {
+    while try_key().is_some() {}
+}

@@ -1,0 +1,254 @@
+//! RustOS kernel library: everything the kernel binary and the bootable test kernels share.
+//!
+//! The boot sequence is [`init`]: one visible list of stages, each a module with an
+//! `init()`, in dependency order. Read it first; the module tree follows the same order:
+//! boot (Limine answers) → drivers::serial → console → arch (GDT, IDT) → mem → time.
+
+#![no_std]
+#![cfg_attr(test, no_main)]
+#![feature(abi_x86_interrupt)]
+#![feature(custom_test_frameworks)]
+#![test_runner(crate::testing::run_tests)]
+#![reexport_test_harness_main = "test_main"]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod boot;
+pub mod console;
+pub mod drivers;
+pub mod entry;
+pub mod input;
+pub mod mem;
+pub mod power;
+pub mod qemu;
+pub mod shell;
+pub mod task;
+pub mod testing;
+pub mod time;
+
+use alloc::string::String;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Version string shown in the banner and by `version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Prints a boot-log line (on screen and serial), stamped with the time since entry.
+#[macro_export]
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        let us = $crate::time::since_entry_us();
+        $crate::println!("[{:4}.{:03}] {}", us / 1_000_000, (us / 1000) % 1000, format_args!($($arg)*));
+    }};
+}
+
+/// Bytes of bootloader memory given back to the frame allocator at boot.
+static RECLAIMED: AtomicU64 = AtomicU64::new(0);
+
+/// Halts the CPU for good (interrupts off; an NMI only loops back to `hlt`).
+pub fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}
+
+/// Stops the boot with a message on every output there is.
+fn boot_failure(what: &str, why: &dyn core::fmt::Display) -> ! {
+    console::emergency(
+        format_args!("\n\x1b[1;31mRustOS cannot start: {what}: {why}\x1b[0m\nSystem halted.\n"),
+        true,
+    );
+    halt_forever()
+}
+
+/// Brings the machine up, stage by stage. Each stage depends only on those above it.
+pub fn init() -> boot::BootInfo {
+    // Serial first: it needs nothing and is the one output that always works.
+    drivers::serial::init();
+    // The Limine answers, copied before anything can reuse bootloader memory.
+    let boot = match boot::collect() {
+        Ok(b) => b,
+        Err(e) => {
+            // Still try to show the reason on screen.
+            let _ = console::init(boot::framebuffer().as_ref());
+            boot_failure("boot protocol", &e)
+        }
+    };
+    let console = console::init(boot.framebuffer.as_ref());
+    println!("\x1b[1;36mRustOS {VERSION}\x1b[0m - a small x86-64 operating system in Rust");
+    let (bl_name, bl_version) = boot.bootloader();
+    log!(
+        "boot: loaded by {bl_name} {bl_version}, Limine base revision 2, HHDM at {:#x}",
+        boot.hhdm_offset
+    );
+    match console {
+        Ok((cols, rows)) => {
+            let fb = boot
+                .framebuffer
+                .as_ref()
+                .map(|f| (f.width, f.height))
+                .unwrap_or((0, 0));
+            log!("console: framebuffer {}x{}, {cols}x{rows} text", fb.0, fb.1);
+        }
+        Err(why) => log!("console: serial only ({why})"),
+    }
+    // CPU tables: our own GDT/TSS (IST stacks), then the exception handlers.
+    arch::gdt::init();
+    log!("gdt: kernel code/data segments and TSS loaded (IST stacks for double fault, NMI)");
+    arch::idt::init();
+    log!("idt: exception handlers installed");
+    // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
+    match mem::init(&boot) {
+        Ok(reclaimed) => RECLAIMED.store(reclaimed, Ordering::Relaxed),
+        Err(e) => boot_failure("memory", &e),
+    }
+    let info = mem::info(RECLAIMED.load(Ordering::Relaxed));
+    log!(
+        "memory: {} MiB usable, {} of {} frames free, {} KiB reclaimed from the bootloader",
+        boot.usable_bytes() >> 20,
+        info.frames_free,
+        info.frames_total,
+        info.reclaimed_bytes / 1024
+    );
+    log!("memory: {}", info.heap);
+    if console::enable_shadow() {
+        log!("console: drawing through a RAM shadow buffer");
+    }
+    let hz = time::init();
+    log!(
+        "time: TSC at {}.{:03} MHz (calibrated against the PIT)",
+        hz / 1_000_000,
+        (hz / 1000) % 1000
+    );
+    power::init(boot.rsdp);
+    // Interrupts: drivers register their IRQ handlers, then the PICs unmask their lines.
+    arch::pit::init();
+    drivers::keyboard::init();
+    drivers::serial::init_input();
+    input::init();
+    arch::pic::init(&[arch::pic::IRQ_TIMER, arch::pic::IRQ_KEYBOARD, arch::pic::IRQ_COM1]);
+    x86_64::instructions::interrupts::enable();
+    log!("interrupts: PIC remapped to 32-47; timer at {} Hz, PS/2 keyboard, COM1 input", arch::pit::HZ);
+    let (name, version) = boot.bootloader();
+    BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
+    boot
+}
+
+static BOOTLOADER: spin::Once<(String, String)> = spin::Once::new();
+
+/// Name and version of the bootloader that started us.
+pub fn bootloader() -> (&'static str, &'static str) {
+    BOOTLOADER.get().map(|(n, v)| (n.as_str(), v.as_str())).unwrap_or(("?", "?"))
+}
+
+/// Memory statistics (for `mem` and the boot log).
+pub fn mem_info() -> mem::MemInfo {
+    mem::info(RECLAIMED.load(Ordering::Relaxed))
+}
+
+/// The panic path shared by every kernel binary: report on both outputs without waiting
+/// on any lock, then halt.
+pub fn panic(info: &core::panic::PanicInfo) -> ! {
+    x86_64::instructions::interrupts::disable();
+    console::emergency(
+        format_args!("\n\x1b[1;31mKERNEL PANIC: {info}\x1b[0m\n"),
+        true,
+    );
+    let heap = mem::heap::stats();
+    if heap.failures > 0 {
+        console::emergency(
+            format_args!(
+                "out of memory: last refused allocation {} bytes; {heap}\n",
+                heap.last_failed_size
+            ),
+            true,
+        );
+    }
+    console::emergency(format_args!("System halted.\n"), true);
+    halt_forever()
+}
+
+#[cfg(test)]
+entry_point!(test_kernel_main);
+
+#[cfg(test)]
+fn test_kernel_main() -> ! {
+    init();
+    test_main();
+    qemu::exit(qemu::ExitCode::Success)
+}
+
+#[cfg(test)]
+#[panic_handler]
+fn test_panic(info: &core::panic::PanicInfo) -> ! {
+    testing::panic_handler(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::boxed::Box;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    #[test_case]
+    fn breakpoint_returns() {
+        let before = crate::arch::idt::BREAKPOINTS.load(core::sync::atomic::Ordering::SeqCst);
+        x86_64::instructions::interrupts::int3();
+        let after = crate::arch::idt::BREAKPOINTS.load(core::sync::atomic::Ordering::SeqCst);
+        assert_eq!(after, before + 1);
+    }
+
+    #[test_case]
+    fn box_vec_string() {
+        let b = Box::new(41);
+        assert_eq!(*b + 1, 42);
+        let v: Vec<u64> = (0..1000).collect();
+        assert_eq!(v.iter().sum::<u64>(), 999 * 1000 / 2);
+        let mut s = String::from("Rust");
+        s.push_str("OS");
+        assert_eq!(s, "RustOS");
+    }
+
+    #[test_case]
+    fn many_allocations_reuse_memory() {
+        let before = crate::mem::heap::stats();
+        for i in 0..100_000u64 {
+            let b = Box::new(i);
+            assert_eq!(*b, i);
+        }
+        let after = crate::mem::heap::stats();
+        assert_eq!(
+            before.growths, after.growths,
+            "a small live set must not grow the heap"
+        );
+    }
+
+    #[test_case]
+    fn large_vec_grows_heap() {
+        let before = crate::mem::heap::stats();
+        let n = before.size + (4 << 20);
+        let mut v: Vec<u8> = Vec::new();
+        v.try_reserve_exact(n).expect("heap should grow to fit");
+        v.resize(n, 0xab);
+        assert_eq!(v[n - 1], 0xab);
+        assert!(crate::mem::heap::stats().growths > before.growths);
+    }
+
+    #[test_case]
+    fn allocation_larger_than_ram_fails_cleanly() {
+        let mut v: Vec<u8> = Vec::new();
+        assert!(v.try_reserve_exact(64 << 30).is_err());
+        // The heap still works afterwards.
+        let b = Box::new([1u8; 128]);
+        assert_eq!(b[127], 1);
+    }
+
+    #[test_case]
+    fn heap_pages_are_no_execute() {
+        use x86_64::structures::paging::PageTableFlags;
+        let b = Box::new(0u64);
+        let flags = crate::mem::paging::flags_of(x86_64::VirtAddr::from_ptr(&*b)).unwrap();
+        assert!(flags.contains(PageTableFlags::NO_EXECUTE | PageTableFlags::WRITABLE));
+    }
+}

@@ -1,0 +1,73 @@
+//! The physical frame allocator: the `memmap` crate's range set behind a lock.
+//!
+//! Only "usable" memory is handed out at first; "bootloader reclaimable" memory joins
+//! later through [`reclaim_bootloader_memory`], once nothing of the bootloader's is used.
+//! Page 0, the kernel and modules, the framebuffer, ACPI and reserved memory are never
+//! added, so they can never be handed out.
+//!
+//! The lock is never taken by interrupt handlers (they do not allocate).
+
+use crate::boot::{Region, RegionKind};
+use memmap::{FRAME_SIZE, FrameSet, PhysRange};
+use spin::Mutex;
+use x86_64::PhysAddr;
+use x86_64::structures::paging::{FrameAllocator, FrameDeallocator, PhysFrame, Size4KiB};
+
+/// Up to 512 disjoint free ranges; plenty for real memory maps.
+static FRAMES: Mutex<FrameSet<512>> = Mutex::new(FrameSet::new());
+
+fn add_kind(regions: &[Region], kind: RegionKind) -> u64 {
+    let mut set = FRAMES.lock();
+    let before = set.free_frames();
+    for r in regions.iter().filter(|r| r.kind == kind) {
+        // A full range list only loses the memory that did not fit; keep going.
+        let _ = set.add(PhysRange::from_len(r.base, r.len));
+    }
+    (set.free_frames() - before) * FRAME_SIZE
+}
+
+/// Adds the usable regions of the memory map.
+pub fn init(regions: &[Region]) {
+    add_kind(regions, RegionKind::Usable);
+}
+
+/// Adds bootloader-reclaimable memory; returns how many bytes were added.
+/// Call only once the kernel runs on its own stack, GDT and page tables.
+pub fn reclaim_bootloader_memory(regions: &[Region]) -> u64 {
+    add_kind(regions, RegionKind::BootloaderReclaimable)
+}
+
+/// (total frames, free frames).
+pub fn stats() -> (u64, u64) {
+    let set = FRAMES.lock();
+    (set.total_frames(), set.free_frames())
+}
+
+/// One frame, or `None` when memory is exhausted.
+pub fn alloc() -> Option<PhysFrame> {
+    let addr = FRAMES.lock().alloc()?;
+    Some(PhysFrame::containing_address(PhysAddr::new(addr)))
+}
+
+/// Returns a frame allocated with [`alloc`].
+pub fn free(frame: PhysFrame) {
+    // A double free is a kernel bug; the set refuses it rather than corrupting itself.
+    let _ = FRAMES.lock().free(frame.start_address().as_u64(), 1);
+}
+
+/// The frame allocator in the form the `x86_64` crate's mapper wants.
+pub struct KernelFrames;
+
+// SAFETY: frames come from the free set, which only ever contains usable, unused memory,
+// and each is removed from the set before being returned, so no frame is handed out twice.
+unsafe impl FrameAllocator<Size4KiB> for KernelFrames {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        alloc()
+    }
+}
+
+impl FrameDeallocator<Size4KiB> for KernelFrames {
+    unsafe fn deallocate_frame(&mut self, frame: PhysFrame<Size4KiB>) {
+        free(frame)
+    }
+}

@@ -1,0 +1,180 @@
+//! The kernel heap: `linked_list_allocator` over pages mapped at a fixed higher-half range,
+//! growing on demand.
+//!
+//! The heap starts at a size derived from installed RAM. When an allocation does not fit,
+//! the allocator maps more frames right after the current end and extends the heap, up to
+//! a cap (a share of RAM); only then is the allocation refused. Pages are mapped
+//! PRESENT | WRITABLE | NO_EXECUTE: data on the heap can never be run as code.
+//!
+//! Locks, in order: heap, then frames, then page tables. Interrupt handlers never allocate,
+//! so none of them can be held when an interrupt arrives and needs it.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use linked_list_allocator::Heap;
+use spin::Mutex;
+use x86_64::VirtAddr;
+use x86_64::structures::paging::PageTableFlags;
+
+/// Where the heap lives: its own PML4 slot, far from the HHDM and the kernel image.
+pub const HEAP_START: u64 = 0xffff_e000_0000_0000;
+/// Smallest growth step, so that many small overflows do not each map a page.
+const MIN_GROWTH: usize = 1 << 20;
+
+/// Heap statistics (what `mem` shows).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeapStats {
+    pub size: usize,
+    pub used: usize,
+    pub free: usize,
+    pub peak: usize,
+    pub cap: usize,
+    pub growths: u64,
+    pub failures: u64,
+    pub last_failed_size: usize,
+}
+
+struct State {
+    heap: Heap,
+    cap: usize,
+}
+
+/// The global allocator.
+pub struct GrowingHeap {
+    state: Mutex<State>,
+    peak: AtomicUsize,
+    growths: AtomicU64,
+    failures: AtomicU64,
+    last_failed: AtomicUsize,
+}
+
+#[global_allocator]
+static ALLOCATOR: GrowingHeap = GrowingHeap {
+    state: Mutex::new(State {
+        heap: Heap::empty(),
+        cap: 0,
+    }),
+    peak: AtomicUsize::new(0),
+    growths: AtomicU64::new(0),
+    failures: AtomicU64::new(0),
+    last_failed: AtomicUsize::new(0),
+};
+
+const FLAGS: PageTableFlags = PageTableFlags::PRESENT
+    .union(PageTableFlags::WRITABLE)
+    .union(PageTableFlags::NO_EXECUTE);
+
+/// Maps `initial` bytes and hands them to the allocator; the heap may grow to `cap`.
+pub fn init(initial: u64, cap: u64) -> Result<(), &'static str> {
+    super::paging::map_fresh(VirtAddr::new(HEAP_START), initial / 4096, FLAGS)
+        .map_err(|_| "could not map the initial heap")?;
+    let mut st = ALLOCATOR.state.lock();
+    // SAFETY: [HEAP_START, HEAP_START + initial) was just mapped writable, is used by
+    // nothing else, and the heap is initialised only once (it was empty).
+    unsafe { st.heap.init(HEAP_START as *mut u8, initial as usize) };
+    st.cap = cap as usize;
+    Ok(())
+}
+
+impl State {
+    /// Maps more pages after the heap's end and extends it; false at the cap or when
+    /// frames run out.
+    fn grow(&mut self, layout: Layout) -> bool {
+        let size = self.heap.size();
+        if size == 0 {
+            return false; // not initialised yet
+        }
+        let want = layout
+            .size()
+            .saturating_add(layout.align())
+            .saturating_add(64);
+        let step = want.max(MIN_GROWTH).max(size / 4).next_multiple_of(4096);
+        let step = step.min(self.cap.saturating_sub(size));
+        if step < want {
+            return false;
+        }
+        let top = self.heap.top() as u64;
+        let mut mapped = 0;
+        while mapped < step / 4096 {
+            // Map page by page so a partial success still extends the heap.
+            let at = VirtAddr::new(top + mapped as u64 * 4096);
+            if super::paging::map_fresh(at, 1, FLAGS).is_err() {
+                break;
+            }
+            mapped += 1;
+        }
+        if mapped == 0 {
+            return false;
+        }
+        // SAFETY: the `mapped` pages directly above the heap's top were just mapped
+        // writable and belong to nobody else.
+        unsafe { self.heap.extend(mapped * 4096) };
+        true
+    }
+}
+
+// SAFETY: allocation is delegated to `linked_list_allocator::Heap` under a lock, which
+// returns blocks that fit the layout and do not overlap live blocks.
+unsafe impl GlobalAlloc for GrowingHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let mut st = self.state.lock();
+        let mut result = st.heap.allocate_first_fit(layout);
+        while result.is_err() && st.grow(layout) {
+            self.growths.fetch_add(1, Ordering::Relaxed);
+            result = st.heap.allocate_first_fit(layout);
+        }
+        match result {
+            Ok(p) => {
+                self.peak.fetch_max(st.heap.used(), Ordering::Relaxed);
+                p.as_ptr()
+            }
+            Err(()) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                self.last_failed.store(layout.size(), Ordering::Relaxed);
+                core::ptr::null_mut()
+            }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(p) = NonNull::new(ptr) {
+            // SAFETY: the caller (GlobalAlloc contract) passes a block from `alloc` with
+            // the same layout.
+            unsafe { self.state.lock().heap.deallocate(p, layout) };
+        }
+    }
+}
+
+/// Current statistics. Uses `try_lock` so the panic path can call it safely.
+pub fn stats() -> HeapStats {
+    let mut s = HeapStats {
+        peak: ALLOCATOR.peak.load(Ordering::Relaxed),
+        growths: ALLOCATOR.growths.load(Ordering::Relaxed),
+        failures: ALLOCATOR.failures.load(Ordering::Relaxed),
+        last_failed_size: ALLOCATOR.last_failed.load(Ordering::Relaxed),
+        ..HeapStats::default()
+    };
+    if let Some(st) = ALLOCATOR.state.try_lock() {
+        s.size = st.heap.size();
+        s.used = st.heap.used();
+        s.free = st.heap.free();
+        s.cap = st.cap;
+    }
+    s
+}
+
+impl core::fmt::Display for HeapStats {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "heap {} KiB (used {} KiB, free {} KiB, peak {} KiB, cap {} KiB, grown {}x)",
+            self.size / 1024,
+            self.used / 1024,
+            self.free / 1024,
+            self.peak / 1024,
+            self.cap / 1024,
+            self.growths
+        )
+    }
+}

@@ -1,0 +1,141 @@
+//! Page tables, reached through the bootloader's higher-half direct map (HHDM).
+//!
+//! Limine maps all physical memory at a fixed offset, so any page table can be read and
+//! written at `hhdm + physical address`: that is exactly the `x86_64` crate's
+//! `OffsetPageTable`. The bootloader's tables live in reclaimable memory, so before that
+//! memory is reused we copy the whole hierarchy into frames of our own and switch CR3.
+
+use super::frames::{self, KernelFrames};
+use spin::Mutex;
+use x86_64::registers::control::Cr3;
+use x86_64::structures::paging::mapper::{MapToError, Translate};
+use x86_64::structures::paging::{
+    Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB,
+};
+use x86_64::{PhysAddr, VirtAddr};
+
+static HHDM_OFFSET: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+static MAPPER: Mutex<Option<OffsetPageTable<'static>>> = Mutex::new(None);
+
+/// Physical address bits of a page-table entry.
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+const PRESENT: u64 = 1;
+const HUGE: u64 = 1 << 7;
+
+pub fn hhdm_offset() -> u64 {
+    HHDM_OFFSET.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Virtual address of physical memory through the HHDM.
+pub fn phys_to_virt(phys: u64) -> VirtAddr {
+    VirtAddr::new(hhdm_offset() + phys)
+}
+
+fn mapper_for_current_cr3() -> OffsetPageTable<'static> {
+    let (pml4, _) = Cr3::read();
+    let table = phys_to_virt(pml4.start_address().as_u64()).as_mut_ptr::<PageTable>();
+    // SAFETY: CR3 holds the active level-4 table, which the HHDM maps at this address;
+    // only the mapper behind `MAPPER` writes page tables, so this is the one reference.
+    unsafe { OffsetPageTable::new(&mut *table, VirtAddr::new(hhdm_offset())) }
+}
+
+/// Records the HHDM offset and wraps the active page tables.
+pub fn init(hhdm: u64) {
+    HHDM_OFFSET.store(hhdm, core::sync::atomic::Ordering::Relaxed);
+    *MAPPER.lock() = Some(mapper_for_current_cr3());
+}
+
+/// Copies a page table (and, below level 1, every table it points to) into new frames.
+///
+/// # Safety
+/// `phys` must be the physical address of a live page table of the given `level`.
+unsafe fn copy_table(phys: u64, level: u8) -> Result<u64, &'static str> {
+    let new = frames::alloc().ok_or("out of frames while copying page tables")?;
+    let new_phys = new.start_address().as_u64();
+    let src = phys_to_virt(phys).as_ptr::<[u64; 512]>();
+    let dst = phys_to_virt(new_phys).as_mut_ptr::<[u64; 512]>();
+    // SAFETY: both are whole 4 KiB tables reachable through the HHDM; `new` is a fresh
+    // frame, so they do not overlap.
+    unsafe { dst.write(*src) };
+    if level > 1 {
+        for i in 0..512 {
+            // SAFETY: `dst` was just written and is exclusively ours.
+            let entry = unsafe { (*dst)[i] };
+            let leaf = level < 4 && entry & HUGE != 0;
+            if entry & PRESENT != 0 && !leaf {
+                // SAFETY: a present non-leaf entry points at a live table one level down.
+                let child = unsafe { copy_table(entry & ADDR_MASK, level - 1)? };
+                // SAFETY: as above.
+                unsafe { (*dst)[i] = (entry & !ADDR_MASK) | child };
+            }
+        }
+    }
+    Ok(new_phys)
+}
+
+/// Replaces the bootloader's page tables with an identical copy in kernel-owned frames.
+pub fn take_over_page_tables() -> Result<(), &'static str> {
+    let mut guard = MAPPER.lock();
+    let (pml4, flags) = Cr3::read();
+    // SAFETY: CR3 holds the live level-4 table.
+    let new = unsafe { copy_table(pml4.start_address().as_u64(), 4)? };
+    let frame = PhysFrame::containing_address(PhysAddr::new(new));
+    // SAFETY: the new hierarchy maps exactly what the old one did (same leaf entries),
+    // so every address in use stays valid across the switch.
+    unsafe { Cr3::write(frame, flags) };
+    *guard = Some(mapper_for_current_cr3());
+    Ok(())
+}
+
+/// Unmaps the lowest page of the kernel stack, so that running off the stack faults
+/// (and becomes a reported double fault) instead of silently corrupting memory.
+pub fn protect_stack_guard() {
+    let page = Page::<Size4KiB>::containing_address(crate::entry::stack_guard_page());
+    if let Some(m) = MAPPER.lock().as_mut() {
+        if let Ok((_frame, flush)) = m.unmap(page) {
+            flush.flush();
+        } else {
+            crate::log!("paging: stack guard page could not be unmapped (huge page?)");
+        }
+    }
+}
+
+/// Maps `count` fresh frames at `start` with the given flags.
+pub fn map_fresh(
+    start: VirtAddr,
+    count: u64,
+    flags: PageTableFlags,
+) -> Result<(), MapToError<Size4KiB>> {
+    let mut guard = MAPPER.lock();
+    let m = guard.as_mut().ok_or(MapToError::FrameAllocationFailed)?;
+    let first = Page::<Size4KiB>::containing_address(start);
+    for i in 0..count {
+        let page = first + i;
+        let frame = frames::alloc().ok_or(MapToError::FrameAllocationFailed)?;
+        // SAFETY: the page lies in a kernel-reserved virtual range that is not mapped yet
+        // (the caller's contract), and the frame is fresh, so no existing reference is
+        // affected by the new mapping.
+        match unsafe { m.map_to(page, frame, flags, &mut KernelFrames) } {
+            Ok(flush) => flush.flush(),
+            Err(e) => {
+                frames::free(frame);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The physical address a virtual address maps to, if any.
+pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
+    MAPPER.lock().as_ref()?.translate_addr(addr)
+}
+
+/// The flags of the 4 KiB page mapping `addr`, if it is mapped with one.
+pub fn flags_of(addr: VirtAddr) -> Option<PageTableFlags> {
+    use x86_64::structures::paging::mapper::TranslateResult;
+    match MAPPER.lock().as_ref()?.translate(addr) {
+        TranslateResult::Mapped { flags, .. } => Some(flags),
+        _ => None,
+    }
+}

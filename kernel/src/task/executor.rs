@@ -1,0 +1,136 @@
+//! A small async executor: runs tasks when they are woken, halts the CPU when idle.
+//!
+//! Wakers only set atomic flags (a task's `woken`, and `ANY_WOKEN`), so waking is safe
+//! from interrupt handlers: no lock, no allocation. The idle path disables interrupts,
+//! checks the flags, and then enables interrupts and halts in one step (`sti; hlt`), so a
+//! wake-up that arrives between the check and the halt is never lost: the interrupt
+//! is taken right after `sti` and ends the `hlt`.
+
+use super::timer;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::task::Wake;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::{Context, Poll, Waker};
+use spin::Mutex;
+use x86_64::instructions::interrupts;
+
+static ANY_WOKEN: AtomicBool = AtomicBool::new(false);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Tasks spawned while the executor runs (taken from task context only).
+static SPAWNED: Mutex<Spawned> = Mutex::new(Spawned(Vec::new()));
+
+struct Spawned(Vec<Task>);
+
+// SAFETY: RustOS runs on one CPU and tasks are only created and polled by the executor's
+// thread of control (never in interrupt handlers), so a task never moves between threads.
+unsafe impl Send for Spawned {}
+
+/// Statistics for benchmarks and `ps`-like reporting.
+pub static POLLS: AtomicU64 = AtomicU64::new(0);
+pub static HALTS: AtomicU64 = AtomicU64::new(0);
+
+struct Flag {
+    woken: AtomicBool,
+}
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        ANY_WOKEN.store(true, Ordering::Release);
+    }
+}
+
+/// A spawned future.
+pub struct Task {
+    id: u64,
+    name: &'static str,
+    future: Pin<Box<dyn Future<Output = ()>>>,
+    flag: Arc<Flag>,
+    waker: Waker,
+}
+
+impl Task {
+    pub fn new(name: &'static str, future: impl Future<Output = ()> + 'static) -> Self {
+        let flag = Arc::new(Flag {
+            woken: AtomicBool::new(true),
+        });
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name,
+            future: Box::pin(future),
+            waker: Waker::from(flag.clone()),
+            flag,
+        }
+    }
+}
+
+/// Adds a task; it first runs at the executor's next turn.
+pub fn spawn(name: &'static str, future: impl Future<Output = ()> + 'static) {
+    SPAWNED.lock().0.push(Task::new(name, future));
+    ANY_WOKEN.store(true, Ordering::Release);
+}
+
+/// Runs the tasks forever.
+pub struct Executor {
+    tasks: Vec<Task>,
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Executor {
+    pub const fn new() -> Self {
+        Self { tasks: Vec::new() }
+    }
+
+    /// Names and ids of the running tasks.
+    pub fn tasks(&self) -> impl Iterator<Item = (u64, &'static str)> + '_ {
+        self.tasks.iter().map(|t| (t.id, t.name))
+    }
+
+    fn run_ready(&mut self) {
+        self.tasks.append(&mut SPAWNED.lock().0);
+        let mut i = 0;
+        while i < self.tasks.len() {
+            let t = &mut self.tasks[i];
+            if t.flag.woken.swap(false, Ordering::AcqRel) {
+                POLLS.fetch_add(1, Ordering::Relaxed);
+                let mut cx = Context::from_waker(&t.waker);
+                if let Poll::Ready(()) = t.future.as_mut().poll(&mut cx) {
+                    self.tasks.swap_remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// Polls woken tasks, fires due timers, and halts when there is nothing to do.
+    pub fn run(&mut self) -> ! {
+        loop {
+            timer::wake_expired();
+            if ANY_WOKEN.swap(false, Ordering::AcqRel) {
+                self.run_ready();
+            }
+            self.tasks.append(&mut SPAWNED.lock().0);
+            interrupts::disable();
+            if ANY_WOKEN.load(Ordering::Acquire) || timer::any_due() {
+                interrupts::enable();
+            } else {
+                HALTS.fetch_add(1, Ordering::Relaxed);
+                interrupts::enable_and_hlt();
+            }
+        }
+    }
+}

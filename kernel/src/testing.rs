@@ -1,0 +1,36 @@
+//! The in-kernel test framework (`#[test_case]`), for bootable test kernels.
+//!
+//! `cargo test` cannot run kernel code on the host, so each test binary is itself a
+//! kernel: the runner boots it in QEMU, it prints `name ... ok` per test on serial and
+//! leaves QEMU through `isa-debug-exit` with a success or failure code.
+
+use crate::qemu::{ExitCode, exit};
+use crate::serial_println;
+
+/// A test function that reports its own name.
+pub trait Testable {
+    fn run(&self);
+}
+
+impl<T: Fn()> Testable for T {
+    fn run(&self) {
+        crate::serial_print!("{} ... ", core::any::type_name::<T>());
+        self();
+        serial_println!("ok");
+    }
+}
+
+/// The `#![test_runner]` of the kernel crates.
+pub fn run_tests(tests: &[&dyn Testable]) {
+    serial_println!("running {} tests", tests.len());
+    for t in tests {
+        t.run();
+    }
+    serial_println!("test result: ok. {} passed; 0 failed", tests.len());
+}
+
+/// Panic handler for test kernels: the test that was running failed.
+pub fn panic_handler(info: &core::panic::PanicInfo) -> ! {
+    serial_println!("FAILED\nerror: {info}");
+    exit(ExitCode::Failed)
+}

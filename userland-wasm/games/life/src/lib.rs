@@ -1,0 +1,214 @@
+//! Conway's Game of Life for RustOS, on an 80x48 torus starting from a random soup.
+//!
+//! Space pauses, R reseeds, C clears, N steps once while paused, + and - change the speed.
+//! Arrows/WASD move the cursor and Enter (or T) toggles the cell under it, so patterns can be
+//! drawn by hand. Generations are paced by `time_ms`; cells are tinted by age so still lifes
+//! and oscillators stand out from fresh growth.
+
+#![no_std]
+
+use rustos_sdk::font::text_width;
+use rustos_sdk::prelude::*;
+
+const W: usize = 80;
+const H: usize = 48;
+const CELL: i32 = 4;
+const TOP: i32 = 8;
+const SPEEDS: [i64; 6] = [400, 200, 100, 60, 30, 16];
+
+const BG: u32 = 0x08090d;
+const TEXT: u32 = 0xd0d4dc;
+
+struct Life {
+    /// Age of each live cell (0 = dead), saturating at 255.
+    cells: [[u8; W]; H],
+    next: [[u8; W]; H],
+    generation: u32,
+    population: u32,
+    paused: bool,
+    speed: usize,
+    cursor: (usize, usize),
+    ticker: Ticker,
+}
+
+impl Life {
+    const fn empty() -> Self {
+        Life {
+            cells: [[0; W]; H],
+            next: [[0; W]; H],
+            generation: 0,
+            population: 0,
+            paused: false,
+            speed: 2,
+            cursor: (W / 2, H / 2),
+            ticker: Ticker::new(100, 0),
+        }
+    }
+
+    fn reseed(&mut self, now: i64) {
+        for row in self.cells.iter_mut() {
+            for cell in row.iter_mut() {
+                // About 30% alive.
+                *cell = u8::from(random_below(100) < 30);
+            }
+        }
+        self.generation = 0;
+        self.count();
+        self.ticker = Ticker::new(SPEEDS[self.speed], now);
+    }
+
+    fn count(&mut self) {
+        self.population = self.cells.iter().flatten().filter(|c| **c > 0).count() as u32;
+    }
+
+    fn step(&mut self) {
+        for y in 0..H {
+            let (up, down) = ((y + H - 1) % H, (y + 1) % H);
+            for x in 0..W {
+                let (left, right) = ((x + W - 1) % W, (x + 1) % W);
+                let alive = |yy: usize, xx: usize| u8::from(self.cells[yy][xx] > 0);
+                let n = alive(up, left)
+                    + alive(up, x)
+                    + alive(up, right)
+                    + alive(y, left)
+                    + alive(y, right)
+                    + alive(down, left)
+                    + alive(down, x)
+                    + alive(down, right);
+                let age = self.cells[y][x];
+                self.next[y][x] = match (age > 0, n) {
+                    (true, 2) | (true, 3) => age.saturating_add(1),
+                    (false, 3) => 1,
+                    _ => 0,
+                };
+            }
+        }
+        core::mem::swap(&mut self.cells, &mut self.next);
+        self.generation += 1;
+        self.count();
+    }
+
+    fn handle_key(&mut self, key: Key, now: i64) {
+        if let Some(d) = key.dir() {
+            let (dx, dy) = d.delta();
+            self.cursor.0 = (self.cursor.0 as i32 + dx).rem_euclid(W as i32) as usize;
+            self.cursor.1 = (self.cursor.1 as i32 + dy).rem_euclid(H as i32) as usize;
+            return;
+        }
+        match key {
+            Key::Char(' ') => {
+                self.paused = !self.paused;
+                self.ticker.reset(now);
+            }
+            Key::Enter => self.toggle(),
+            Key::Char(c) => match c.to_ascii_lowercase() {
+                'r' => self.reseed(now),
+                'c' => {
+                    self.cells = [[0; W]; H];
+                    self.generation = 0;
+                    self.count();
+                }
+                't' => self.toggle(),
+                'n' if self.paused => self.step(),
+                '+' | '=' => self.set_speed(self.speed + 1),
+                '-' | '_' => self.set_speed(self.speed.saturating_sub(1)),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn toggle(&mut self) {
+        let (x, y) = self.cursor;
+        self.cells[y][x] = if self.cells[y][x] > 0 { 0 } else { 1 };
+        self.count();
+    }
+
+    fn set_speed(&mut self, speed: usize) {
+        self.speed = speed.min(SPEEDS.len() - 1);
+        self.ticker.set_interval(SPEEDS[self.speed]);
+    }
+
+    fn update(&mut self, now: i64) {
+        if !self.paused {
+            for _ in 0..self.ticker.steps(now) {
+                self.step();
+            }
+        }
+    }
+
+    fn draw(&self, c: &mut Screen, now: i64) {
+        c.clear(BG);
+        for (y, row) in self.cells.iter().enumerate() {
+            for (x, age) in row.iter().enumerate() {
+                if *age > 0 {
+                    let px = x as i32 * CELL;
+                    let py = TOP + y as i32 * CELL;
+                    c.fill_rect(px, py, CELL - 1, CELL - 1, age_color(*age));
+                }
+            }
+        }
+        // Blinking cursor outline.
+        if (now / 300) % 2 == 0 || self.paused {
+            let (x, y) = self.cursor;
+            c.rect(
+                x as i32 * CELL - 1,
+                TOP + y as i32 * CELL - 1,
+                CELL + 1,
+                CELL + 1,
+                0xffd23c,
+            );
+        }
+        let mut t = TextBuf::<64>::new();
+        let _ = write!(t, "LIFE  GEN {}  POP {}", self.generation, self.population);
+        c.text(2, 0, t.as_str(), TEXT, 1);
+        t.clear();
+        let state = if self.paused { "PAUSED" } else { "RUN" };
+        let _ = write!(t, "{}  SPEED {}", state, self.speed + 1);
+        c.text(
+            Screen::WIDTH - 2 - text_width(t.as_str(), 1),
+            0,
+            t.as_str(),
+            TEXT,
+            1,
+        );
+        if self.population == 0 {
+            c.text_centered(88, "ALL DEAD", TEXT, 3);
+            c.text_centered(116, "PRESS R TO RESEED, OR DRAW WITH ENTER", TEXT, 1);
+        }
+    }
+}
+
+/// Young cells are bright green, older ones cool down to blue.
+fn age_color(age: u8) -> u32 {
+    match age {
+        1 => 0xb8ff6a,
+        2..=3 => 0x5fe36c,
+        4..=8 => 0x34b38f,
+        9..=30 => 0x2f7fc0,
+        _ => 0x3a4fb0,
+    }
+}
+
+static GAME: Global<Life> = Global::new(Life::empty());
+static SCREEN: Global<Screen> = Global::new(Screen::new());
+
+#[unsafe(no_mangle)]
+pub extern "C" fn init() {
+    GAME.with(|g| g.reseed(time_ms()));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn frame() {
+    let now = time_ms();
+    GAME.with(|g| {
+        while let Some(key) = poll_key() {
+            g.handle_key(key, now);
+        }
+        g.update(now);
+        SCREEN.with(|c| {
+            g.draw(c, now);
+            c.present();
+        });
+    });
+}

@@ -25,7 +25,8 @@ for dir in games/*/; do
     packages+=(-p "game-$name")
 done
 
-cargo build --release --target wasm32-unknown-unknown "${packages[@]}"
+# sdk-probe is test-only: built for the harness, never copied to OUTDIR.
+cargo build --release --target wasm32-unknown-unknown "${packages[@]}" -p sdk-probe
 
 release="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release"
 for name in "${names[@]}"; do

@@ -18,6 +18,7 @@ pub mod boot;
 pub mod console;
 pub mod drivers;
 pub mod entry;
+pub mod fs;
 pub mod input;
 pub mod mem;
 pub mod power;
@@ -26,6 +27,7 @@ pub mod shell;
 pub mod task;
 pub mod testing;
 pub mod time;
+pub mod wasm;
 
 use alloc::string::String;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -127,9 +129,18 @@ pub fn init() -> boot::BootInfo {
     drivers::keyboard::init();
     drivers::serial::init_input();
     input::init();
-    arch::pic::init(&[arch::pic::IRQ_TIMER, arch::pic::IRQ_KEYBOARD, arch::pic::IRQ_COM1]);
+    arch::pic::init(&[
+        arch::pic::IRQ_TIMER,
+        arch::pic::IRQ_KEYBOARD,
+        arch::pic::IRQ_COM1,
+    ]);
     x86_64::instructions::interrupts::enable();
-    log!("interrupts: PIC remapped to 32-47; timer at {} Hz, PS/2 keyboard, COM1 input", arch::pit::HZ);
+    log!(
+        "interrupts: PIC remapped to 32-47; timer at {} Hz, PS/2 keyboard, COM1 input",
+        arch::pit::HZ
+    );
+    let fs_line = fs::init(&boot);
+    log!("{fs_line}");
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
     boot
@@ -139,7 +150,10 @@ static BOOTLOADER: spin::Once<(String, String)> = spin::Once::new();
 
 /// Name and version of the bootloader that started us.
 pub fn bootloader() -> (&'static str, &'static str) {
-    BOOTLOADER.get().map(|(n, v)| (n.as_str(), v.as_str())).unwrap_or(("?", "?"))
+    BOOTLOADER
+        .get()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .unwrap_or(("?", "?"))
 }
 
 /// Memory statistics (for `mem` and the boot log).

@@ -57,21 +57,28 @@ pub struct Shell {
     pub cwd: String,
     /// Exit status of the last command (shown in the prompt when non-zero).
     pub last_ok: bool,
+    /// A WebAssembly program a command asked to run: commands are synchronous, so the
+    /// shell runs it (asynchronously, frame by frame) right after the command returns.
+    pub pending_wasm: Option<crate::wasm::Program>,
 }
 
-/// Completes command names (first word).
-struct CommandCompleter;
+/// Completes command names (first word) and paths (other words).
+struct ShellCompleter<'a> {
+    cwd: &'a str,
+}
 
-impl Completer for CommandCompleter {
+impl Completer for ShellCompleter<'_> {
     fn complete(&mut self, line: &str, word_start: usize, first_word: bool, out: &mut Vec<String>) {
         let word = line.get(word_start..).unwrap_or("");
-        if first_word {
+        if first_word && !word.contains('/') {
             out.extend(
                 commands::COMMANDS
                     .iter()
                     .filter(|c| c.name.starts_with(word))
                     .map(|c| String::from(c.name)),
             );
+        } else {
+            out.extend(crate::fs::with(|fs| fs.complete(self.cwd, word)));
         }
     }
 }
@@ -153,10 +160,14 @@ impl Shell {
             loop {
                 let key = input::next_key().await;
                 let len_before = self.editor.line().chars().count();
-                let event = self.editor.feed(key, &mut CommandCompleter, &mut Screen);
+                let mut completer = ShellCompleter { cwd: &self.cwd };
+                let event = self.editor.feed(key, &mut completer, &mut Screen);
                 match event {
                     Event::Line(line) => {
                         self.execute(&line);
+                        if let Some(program) = self.pending_wasm.take() {
+                            self.last_ok = crate::wasm::run(program).await;
+                        }
                         break;
                     }
                     Event::Cancelled => break,
@@ -188,8 +199,12 @@ impl Shell {
     }
 }
 
-/// The shell task.
+/// The shell task: shows the message of the day, then reads commands forever.
 pub async fn main_task() {
     let mut shell = Shell::new();
+    if let Ok(motd) = crate::fs::with(|fs| fs.read("/etc/motd").map(alloc::vec::Vec::from)) {
+        let mut out = Output::Console;
+        let _ = commands::write_text(&mut out, &motd);
+    }
     shell.run().await;
 }

@@ -136,11 +136,28 @@ pub fn engine() -> Engine {
     Engine::new(&config)
 }
 
-/// Lists a module's imports as `module.name: (params) -> results`.
+/// Lists a module's imports as `module.name(params) -> results`.
 pub fn describe_imports(module: &Module) -> Vec<String> {
     module
         .imports()
-        .map(|i| format!("{}.{}: {:?}", i.module(), i.name(), i.ty()))
+        .map(|i| {
+            let ty = match i.ty() {
+                ExternType::Func(f) => {
+                    let list = |t: &[ValType]| {
+                        t.iter()
+                            .map(|v| format!("{v:?}").to_lowercase())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    match f.results() {
+                        [] => format!("({})", list(f.params())),
+                        r => format!("({}) -> {}", list(f.params()), list(r)),
+                    }
+                }
+                other => format!(": {other:?}"),
+            };
+            format!("{}.{}{ty}", i.module(), i.name())
+        })
         .collect()
 }
 

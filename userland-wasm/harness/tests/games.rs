@@ -17,16 +17,20 @@ const FRAME_MS: i64 = 16;
 const SEED: u64 = 0x5eed_1234_abcd;
 
 fn wasm_path(name: &str) -> Option<PathBuf> {
-    let dirs: Vec<PathBuf> = match std::env::var_os("GAMES_WASM_DIR") {
-        Some(d) => vec![PathBuf::from(d)],
-        None => vec![
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../target/wasm32-unknown-unknown/release"),
-        ],
+    let dir = match std::env::var_os("GAMES_WASM_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            // Where `cargo build --target wasm32-unknown-unknown --release` puts them.
+            let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| workspace.join("target"), |t| workspace.join(t));
+            target.join("wasm32-unknown-unknown/release")
+        }
     };
-    let files = [format!("{name}.wasm"), format!("game_{name}.wasm")];
-    dirs.iter()
-        .flat_map(|d| files.iter().map(move |f| d.join(f)))
+    // build.sh output names first, then cargo's own.
+    [format!("{name}.wasm"), format!("game_{name}.wasm")]
+        .into_iter()
+        .map(|f| dir.join(f))
         .find(|p| p.is_file())
 }
 
@@ -249,4 +253,43 @@ fn missing_or_garbage_module_is_an_error_not_a_panic() {
         Err(GameError::Load(_))
     ));
     assert!(matches!(Game::load(&[], 1), Err(GameError::Load(_))));
+}
+
+/// The SDK's panic handler prints the message and exits with code 1; `exit`, long prints and
+/// the screen size query work end to end. Uses the test-only `sdk-probe` module.
+#[test]
+fn sdk_probe_panic_exit_print() {
+    let Some(wasm) = load_bytes("sdk_probe") else {
+        return;
+    };
+    let start = |keys: &[char]| {
+        let mut g = Game::load(&wasm, SEED).expect("probe loads");
+        g.init().expect("probe init");
+        for k in keys {
+            g.press(*k as i32);
+        }
+        g
+    };
+
+    let mut g = start(&['s', 't']);
+    g.frame().expect("print and screen size work");
+    assert!(g.log().contains("probe: init at 0 ms"), "{}", g.log());
+    assert!(g.log().contains("probe: screen 640x480"), "{}", g.log());
+    assert_eq!(
+        g.log().matches("0123456789").count(),
+        500,
+        "5000-byte print arrives whole"
+    );
+    assert!(
+        g.screen().iter().any(|p| *p == 0xffffff),
+        "canvas text was presented"
+    );
+
+    let mut g = start(&['e']);
+    assert!(matches!(g.frame(), Err(GameError::Exited(7))));
+
+    let mut g = start(&['p']);
+    assert!(matches!(g.frame(), Err(GameError::Exited(1))));
+    assert!(g.log().contains("game panicked"), "{}", g.log());
+    assert!(g.log().contains("probe panic 42"), "{}", g.log());
 }

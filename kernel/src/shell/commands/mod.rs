@@ -7,16 +7,29 @@
 use super::{Output, Shell};
 use alloc::string::String;
 
+mod cat;
+mod cd;
 mod clear;
 mod date;
+mod df;
 mod echo;
+mod files;
+mod games;
 mod help;
+mod hexdump;
 mod history;
 mod kbd;
+mod ls;
 mod mem;
+mod mkfile;
 mod power;
+mod rm;
+mod stat;
+mod tree;
 mod uptime;
 mod version;
+
+pub use cat::write_text;
 
 pub type Run = fn(&mut Shell, &[&str], &mut Output) -> Result<(), String>;
 
@@ -35,6 +48,23 @@ pub struct Command {
 /// Every command, in the order `help` lists them.
 pub static COMMANDS: &[Command] = &[
     help::COMMAND,
+    ls::COMMAND,
+    cd::CD,
+    cd::PWD,
+    cat::COMMAND,
+    hexdump::COMMAND,
+    stat::COMMAND,
+    tree::COMMAND,
+    mkfile::TOUCH,
+    mkfile::MKDIR,
+    mkfile::WRITE,
+    rm::RM,
+    rm::CP,
+    rm::MV,
+    df::COMMAND,
+    games::GAMES,
+    games::PLAY,
+    games::RUN,
     clear::COMMAND,
     echo::COMMAND,
     history::COMMAND,

@@ -95,6 +95,7 @@ impl Shell {
             editor: LineEditor::new(MAX_LINE, HISTORY),
             cwd: String::from("/"),
             last_ok: true,
+            pending_wasm: None,
         }
     }
 

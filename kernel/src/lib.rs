@@ -68,6 +68,8 @@ fn boot_failure(what: &str, why: &dyn core::fmt::Display) -> ! {
 pub fn init() -> boot::BootInfo {
     // Serial first: it needs nothing and is the one output that always works.
     drivers::serial::init();
+    // The TSC frequency, so that every log line below carries a correct time stamp.
+    let hz = time::init();
     // The Limine answers, copied before anything can reuse bootloader memory.
     let boot = match boot::collect() {
         Ok(b) => b,
@@ -100,6 +102,11 @@ pub fn init() -> boot::BootInfo {
     log!("gdt: kernel code/data segments and TSS loaded (IST stacks for double fault, NMI)");
     arch::idt::init();
     log!("idt: exception handlers installed");
+    log!(
+        "time: TSC at {}.{:03} MHz (calibrated against the PIT)",
+        hz / 1_000_000,
+        (hz / 1000) % 1000
+    );
     // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
     match mem::init(&boot) {
         Ok(reclaimed) => RECLAIMED.store(reclaimed, Ordering::Relaxed),
@@ -117,12 +124,6 @@ pub fn init() -> boot::BootInfo {
     if console::enable_shadow() {
         log!("console: drawing through a RAM shadow buffer");
     }
-    let hz = time::init();
-    log!(
-        "time: TSC at {}.{:03} MHz (calibrated against the PIT)",
-        hz / 1_000_000,
-        (hz / 1000) % 1000
-    );
     power::init(boot.rsdp);
     // Interrupts: drivers register their IRQ handlers, then the PICs unmask their lines.
     arch::pit::init();

@@ -81,14 +81,9 @@ pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
 }
 
-/// Writes redirected output to a file (the file system arrives with the initrd work).
-pub fn redirect(
-    _shell: &mut Shell,
-    _path: &str,
-    _append: bool,
-    _data: &[u8],
-) -> Result<(), String> {
-    Err(String::from(
-        "redirection needs the file system, which is not available",
-    ))
+/// Writes redirected output (`> file`, `>> file`) to a file.
+pub fn redirect(shell: &mut Shell, path: &str, append: bool, data: &[u8]) -> Result<(), String> {
+    let abs = files::resolve(shell, path)?;
+    crate::fs::with(|fs| if append { fs.append(&abs, data) } else { fs.write(&abs, data) })
+        .map_err(|e| alloc::format!("{e}"))
 }

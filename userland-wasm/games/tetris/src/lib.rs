@@ -384,7 +384,11 @@ impl Tetris {
         match self.state {
             State::Playing => {}
             State::Paused => overlay(c, "PAUSED", "PRESS P"),
-            State::Over => overlay(c, "GAME OVER", "PRESS ENTER"),
+            State::Over => {
+                t.clear();
+                let _ = write!(t, "SCORE {} - PRESS ENTER", self.score);
+                overlay(c, "GAME OVER", t.as_str());
+            }
         }
     }
 }

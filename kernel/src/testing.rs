@@ -12,11 +12,17 @@ pub trait Testable {
     fn run(&self);
 }
 
+/// The test being run, for the failure report (test kernels are single-threaded).
+static CURRENT: spin::Mutex<&'static str> = spin::Mutex::new("");
+
 impl<T: Fn()> Testable for T {
     fn run(&self) {
-        crate::serial_print!("{} ... ", core::any::type_name::<T>());
+        let name = core::any::type_name::<T>();
+        *CURRENT.lock() = name;
         self();
-        serial_println!("ok");
+        // One line per test, printed after it ran, so that output from the test itself
+        // (e.g. a breakpoint report) never splits it.
+        serial_println!("{name} ... ok");
     }
 }
 
@@ -31,6 +37,7 @@ pub fn run_tests(tests: &[&dyn Testable]) {
 
 /// Panic handler for test kernels: the test that was running failed.
 pub fn panic_handler(info: &core::panic::PanicInfo) -> ! {
-    serial_println!("FAILED\nerror: {info}");
+    let name = CURRENT.try_lock().map(|n| *n).unwrap_or("?");
+    serial_println!("{name} ... FAILED\nerror: {info}");
     exit(ExitCode::Failed)
 }

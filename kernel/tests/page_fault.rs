@@ -9,7 +9,7 @@ extern crate alloc;
 use alloc::boxed::Box;
 use kernel::arch::idt::{FaultInfo, set_fault_hook};
 use kernel::qemu::{ExitCode, exit};
-use kernel::{entry_point, serial_print, serial_println};
+use kernel::{entry_point, serial_println};
 
 entry_point!(main);
 
@@ -21,7 +21,6 @@ static mut HEAP_CODE: u64 = 0;
 fn main() -> ! {
     kernel::init();
     set_fault_hook(check);
-    serial_print!("page_fault::reports_address ... ");
     // SAFETY: deliberately reads an unmapped address to provoke a page fault; the fault
     // hook ends the test, so execution never continues past this read.
     unsafe { core::ptr::read_volatile(BAD_ADDRESS as *const u64) };
@@ -30,7 +29,6 @@ fn main() -> ! {
 }
 
 fn phase_two() -> ! {
-    serial_print!("page_fault::heap_is_no_execute ... ");
     let code = Box::new([0xc3u8; 16]); // `ret`
     let addr = Box::into_raw(code) as u64;
     // SAFETY: single-threaded test kernel; the hook reads these after the fault.
@@ -62,7 +60,8 @@ fn check(info: &FaultInfo) {
         );
         exit(ExitCode::Failed);
     }
-    serial_println!("ok");
+    let name = ["page_fault::reports_address", "page_fault::heap_is_no_execute"][phase.min(1) as usize];
+    serial_println!("{name} ... ok");
     if phase == 0 {
         // Leave the fault handler for good: continue on a clean path. The handler's
         // stack frame is abandoned, which is fine for a test kernel.

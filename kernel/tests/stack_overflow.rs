@@ -6,25 +6,24 @@
 
 use kernel::arch::idt::{FaultInfo, set_fault_hook};
 use kernel::qemu::{ExitCode, exit};
-use kernel::{entry_point, serial_print, serial_println};
+use kernel::{entry_point, serial_println};
 
 entry_point!(main);
 
 fn main() -> ! {
     kernel::init();
     set_fault_hook(check);
-    serial_print!("stack_overflow::double_fault_on_ist ... ");
     overflow(0);
-    serial_println!("FAILED (the stack overflow did not fault)");
+    serial_println!("stack_overflow::double_fault_on_ist ... FAILED (the stack overflow did not fault)");
     exit(ExitCode::Failed)
 }
 
 fn check(info: &FaultInfo) {
     if info.vector == 8 {
-        serial_println!("ok");
+        serial_println!("stack_overflow::double_fault_on_ist ... ok");
         exit(ExitCode::Success)
     }
-    serial_println!("FAILED (got {} instead of a double fault)", info.name);
+    serial_println!("stack_overflow::double_fault_on_ist ... FAILED (got {})", info.name);
     exit(ExitCode::Failed)
 }
 

@@ -1,11 +1,11 @@
 //! Runs every built game for 300 frames under the harness host and checks that it survives,
 //! animates and reacts to keys.
 //!
-//! Build the games first (`../build.sh OUTDIR` or `cargo build --release --target
+//! Build the games first (`../build.sh OUTDIR`, or `cargo build --release --target
 //! wasm32-unknown-unknown` in userland-wasm/). Missing .wasm files make these tests skip with a
 //! message, unless `HARNESS_REQUIRE_GAMES=1` is set (CI), which turns a skip into a failure.
-//! `GAMES_WASM_DIR` overrides where the .wasm files are looked up; `HARNESS_PNG_DIR` saves
-//! frames 1, 150 and 300 of each game as PNG.
+//! `GAMES_WASM_DIR` (e.g. build.sh's OUTDIR) is searched before cargo's target directory;
+//! `HARNESS_PNG_DIR` saves frames 1, 150 and 300 of each game as PNG.
 
 use std::path::PathBuf;
 
@@ -17,20 +17,23 @@ const FRAME_MS: i64 = 16;
 const SEED: u64 = 0x5eed_1234_abcd;
 
 fn wasm_path(name: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("GAMES_WASM_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            // Where `cargo build --target wasm32-unknown-unknown --release` puts them.
-            let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map_or_else(|| workspace.join("target"), |t| workspace.join(t));
-            target.join("wasm32-unknown-unknown/release")
-        }
-    };
+    // Where `cargo build --target wasm32-unknown-unknown --release` puts them (build.sh too:
+    // it also leaves the test-only sdk_probe.wasm there).
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace.join("target"), |t| workspace.join(t));
+    let mut dirs = vec![target.join("wasm32-unknown-unknown/release")];
+    if let Some(d) = std::env::var_os("GAMES_WASM_DIR") {
+        dirs.insert(0, PathBuf::from(d));
+    }
     // build.sh output names first, then cargo's own.
-    [format!("{name}.wasm"), format!("game_{name}.wasm")]
-        .into_iter()
-        .map(|f| dir.join(f))
+    dirs.iter()
+        .flat_map(|d| {
+            [
+                d.join(format!("{name}.wasm")),
+                d.join(format!("game_{name}.wasm")),
+            ]
+        })
         .find(|p| p.is_file())
 }
 

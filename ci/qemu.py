@@ -152,6 +152,11 @@ class Machine:
         with self._lock:
             return self.output.decode("utf-8", errors="replace")
 
+    def text_since(self, mark: int) -> str:
+        """Output after a `mark()`, decoded (marks are byte offsets)."""
+        with self._lock:
+            return self.output[mark:].decode("utf-8", errors="replace")
+
     def mark(self) -> int:
         """Position in the output, to wait only for what comes after it."""
         with self._lock:

@@ -7,6 +7,7 @@ Failure with a clear reason. Add new ones to ALL.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class Context:
 def expect(m: qemu.Machine, pattern: str, what: str, timeout: float = 20, since: int = 0):
     found = m.wait_for(pattern, timeout=timeout, since=since)
     if not found:
-        tail = "\n".join(m.text()[since:].strip().splitlines()[-15:])
+        tail = "\n".join(m.text_since(since).strip().splitlines()[-15:])
         raise Failure(f"{what}: /{pattern}/ not seen within {timeout:.0f} s; serial tail:\n{tail}")
     return found
 
@@ -80,4 +81,246 @@ def boots_with_4g(ctx: Context) -> str:
         return f"{usable.group(1)} MiB usable"
 
 
-ALL = [boots_and_draws, boots_with_64m, boots_with_4g]
+PROMPT = r"rustos\x1b\[0m:\x1b\[1;34m([^\x1b]*)\x1b\[0m\$ "
+
+
+def prompt(m: qemu.Machine, since: int, timeout: float = 20) -> str:
+    """Waits for a prompt after `since`; returns the directory it shows."""
+    return expect(m, PROMPT, "prompt", timeout=timeout, since=since).group(1)
+
+
+def serial_cmd(m: qemu.Machine, line: str, timeout: float = 20) -> str:
+    """Types a line on the serial console; returns the output up to the next prompt."""
+    mark = m.mark()
+    m.write_serial(line + "\r")
+    found = expect(m, PROMPT, f"prompt after {line[:40]!r}", timeout=timeout, since=mark)
+    return m.text_since(mark)[: found.start()]
+
+
+def ps2_cmd(m: qemu.Machine, line: str, timeout: float = 20) -> str:
+    """Types a line on the emulated PS/2 keyboard; returns the output up to the next prompt."""
+    mark = m.mark()
+    m.type_text(line + "\n")
+    found = expect(m, PROMPT, f"prompt after typing {line[:40]!r}", timeout=timeout, since=mark)
+    return m.text_since(mark)[: found.start()]
+
+
+def must_contain(out: str, want: str, what: str):
+    if want not in out:
+        raise Failure(f"{what}: expected {want!r} in output:\n{out[-800:]}")
+
+
+def shell_ready(m: qemu.Machine):
+    boot(m)
+    prompt(m, 0, timeout=30)
+
+
+def shell_on_serial(ctx: Context) -> str:
+    """The shell over the serial line: echo, errors, editing keys, history, completion."""
+    with ctx.machine("serial") as m:
+        shell_ready(m)
+        must_contain(serial_cmd(m, "echo hello world"), "hello world\r\n", "echo")
+        must_contain(serial_cmd(m, "frobnicate"), "unknown command: frobnicate (try 'help')", "unknown")
+        # Backspace (DEL and BS) edits the line before Enter.
+        must_contain(serial_cmd(m, "echo helpo\x7f\x7flo"), "hello\r\n", "backspace")
+        # Left arrow and insert in the middle.
+        must_contain(serial_cmd(m, "echo wrld\x1b[D\x1b[D\x1b[Do"), "world\r\n", "left arrow")
+        # Up arrow recalls the previous line.
+        must_contain(serial_cmd(m, "\x1b[A"), "world\r\n", "history recall")
+        # Tab completes a command name.
+        must_contain(serial_cmd(m, "ech\t tabbed"), "tabbed\r\n", "tab completion")
+        # Ctrl-C cancels the line: nothing runs.
+        out = serial_cmd(m, "echo never\x03")
+        if "never\r\n" in out.replace("echo never", ""):
+            raise Failure("Ctrl-C did not cancel the line")
+        must_contain(serial_cmd(m, "history"), "echo hello world", "history")
+        must_contain(serial_cmd(m, "echo 'single quoted'  \"double  quoted\" back\\ slash"),
+                     "single quoted double  quoted back slash", "quoting")
+        must_contain(serial_cmd(m, "uptime"), "up 0:", "uptime")
+        must_contain(serial_cmd(m, "date"), "-", "date")
+        must_contain(serial_cmd(m, "version"), "RustOS", "version")
+        must_contain(serial_cmd(m, "mem"), "heap:", "mem")
+        must_contain(serial_cmd(m, "help echo"), "print text", "help NAME")
+        return "echo, errors, editing, history, completion, quoting"
+
+
+def shell_on_ps2_keyboard(ctx: Context) -> str:
+    """The shell on the emulated PS/2 keyboard (QMP send-key), with a screenshot."""
+    with ctx.machine("ps2") as m:
+        shell_ready(m)
+        before = ctx.artifacts / "ps2-before.ppm"
+        m.screendump(str(before))
+        must_contain(ps2_cmd(m, "echo hello world"), "hello world\r\n", "echo on PS/2")
+        # Up arrow + Enter repeats it.
+        mark = m.mark()
+        m.send_key("up")
+        m.send_key("ret")
+        prompt(m, mark)
+        if m.text_since(mark).count("hello world") < 2:
+            raise Failure("Up arrow did not recall the last line")
+        # Tab completion, Backspace, Ctrl-C.
+        mark = m.mark()
+        m.type_text("ech")
+        m.send_key("tab")
+        m.type_text("tabbed\n")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "tabbed\r\n", "Tab on PS/2")
+        mark = m.mark()
+        m.type_text("echo abcx")
+        m.send_key("backspace")
+        m.type_text("d\n")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "abcd\r\n", "Backspace on PS/2")
+        mark = m.mark()
+        m.type_text("echo cancelled")
+        m.send_key("ctrl", "c")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "^C", "Ctrl-C on PS/2")
+        after = ctx.artifacts / "ps2-after.ppm"
+        m.screendump(str(after))
+        m.screendump(str(ctx.artifacts / "shell.png"))
+        if before.read_bytes() == after.read_bytes():
+            raise Failure("the screen did not change while typing")
+        return "echo, Up, Tab, Backspace, Ctrl-C; screen changed"
+
+
+def keyboard_layouts(ctx: Context) -> str:
+    """`kbd de` changes what a key types (QWERTZ: the Y key types z)."""
+    with ctx.machine("kbd") as m:
+        shell_ready(m)
+        must_contain(ps2_cmd(m, "kbd"), "us", "kbd shows the layout")
+        ps2_cmd(m, "kbd de")
+        mark = m.mark()
+        m.type_text("echo ")
+        m.send_key("y")
+        m.send_key("ret")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "z\r\n", "German layout")
+        # Back to US through the serial line (layout-independent).
+        serial_cmd(m, "kbd us")
+        mark = m.mark()
+        m.type_text("echo y\n")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "y\r\n", "US layout again")
+        return "us -> de -> us"
+
+
+def hostile_input(ctx: Context) -> str:
+    """Floods and garbage: 5,000 keystrokes, odd scancodes, a 2,000-character line,
+    random serial bytes. The shell must survive all of it."""
+    import random
+
+    rng = random.Random(1234)
+    with ctx.machine("flood") as m:
+        shell_ready(m)
+        # 5,000 key presses on the PS/2 keyboard, as fast as QMP takes them.
+        keys = ["a", "b", "spc", "backspace", "left", "right", "up", "down", "home", "end", "tab", "1"]
+        for i in range(5000):
+            m.qmp_cmd("send-key", keys=[{"type": "qcode", "data": rng.choice(keys)}], **{"hold-time": 1})
+        # Keys that have no meaning for the shell (odd scancodes).
+        for q in ["f13", "lang1", "henkan", "sysrq", "pause", "menu", "compose", "f24", "kp_comma", "ro"]:
+            try:
+                m.send_key(q, hold_ms=5)
+            except RuntimeError:
+                pass  # this QEMU does not know the qcode
+        m.send_key("ctrl", "c")
+        # A 2,000-character line on the serial port: refused past the limit, not a crash.
+        mark = m.mark()
+        m.write_serial("echo " + "x" * 2000 + "\r")
+        prompt(m, mark, timeout=60)
+        must_contain(m.text_since(mark), "line too long", "long-line note")
+        # Random bytes on the serial line (including escape sequences and control bytes).
+        m.write_serial(bytes(rng.randrange(256) for _ in range(20000)))
+        m.write_serial(b"\x03\r")
+        time.sleep(2)
+        out = serial_cmd(m, "echo alive", timeout=60)
+        must_contain(out, "alive\r\n", "shell after the flood")
+        if "PANIC" in m.text() or "EXCEPTION" in m.text():
+            raise Failure("the kernel reported a panic or fault")
+        return "5,000 keys, odd scancodes, 2,000-char line, 20 KB of random bytes"
+
+
+def files(ctx: Context) -> str:
+    """File commands on the initrd and the RAM layer."""
+    with ctx.machine("files") as m:
+        shell_ready(m)
+        out = serial_cmd(m, "ls /")
+        for name in ("etc/", "games/", "README.txt"):
+            must_contain(out, name, "ls /")
+        must_contain(serial_cmd(m, "cat /etc/motd"), "Welcome to RustOS", "cat motd")
+        serial_cmd(m, "cd /games")
+        mark = m.mark()
+        m.write_serial("pwd\r")
+        if prompt(m, mark) != "/games":
+            raise Failure("the prompt does not show /games after cd")
+        must_contain(serial_cmd(m, "ls"), "snake.wasm", "ls /games")
+        serial_cmd(m, "cd ..")
+        serial_cmd(m, "mkdir /tmp")
+        serial_cmd(m, "echo first line > /tmp/note.txt")
+        serial_cmd(m, "echo second line >> /tmp/note.txt")
+        must_contain(serial_cmd(m, "cat /tmp/note.txt"), "first line\r\nsecond line", "write + read back")
+        serial_cmd(m, "write /tmp/w.txt written by write")
+        must_contain(serial_cmd(m, "cat /tmp/w.txt"), "written by write", "write command")
+        serial_cmd(m, "cp /tmp/w.txt /tmp/copy.txt")
+        serial_cmd(m, "mv /tmp/copy.txt /tmp/moved.txt")
+        must_contain(serial_cmd(m, "ls /tmp"), "moved.txt", "cp + mv")
+        must_contain(serial_cmd(m, "stat /tmp/moved.txt"), "RAM", "stat")
+        serial_cmd(m, "rm /tmp/moved.txt")
+        must_contain(serial_cmd(m, "cat /tmp/moved.txt"), "no such file or directory", "rm")
+        must_contain(serial_cmd(m, "cat /nope"), "cat: /nope: no such file or directory", "missing file")
+        must_contain(serial_cmd(m, "cat /etc"), "is a directory", "cat a directory")
+        must_contain(serial_cmd(m, "tree /etc"), "motd", "tree")
+        must_contain(serial_cmd(m, "hexdump /etc/motd 32"), "57 65 6c 63", "hexdump")
+        must_contain(serial_cmd(m, "df"), "files:", "df")
+        # Tab completes paths.
+        must_contain(serial_cmd(m, "cat /etc/mo\t"), "Welcome to RustOS", "path completion")
+        return "ls, cat, cd, redirection, write, cp, mv, rm, stat, tree, hexdump, df, completion"
+
+
+def bad_initrd(ctx: Context) -> str:
+    """A corrupt, a truncated and an empty initrd: the kernel boots, warns, the shell works."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    good = (root / "build" / "initrd.tar").read_bytes()
+    variants = {
+        "corrupt": good[:1024] + bytes(b ^ 0x5A for b in good[1024:4096]) + good[4096:],
+        "truncated": good[: len(good) // 2 + 100],
+        "empty": b"",
+    }
+    details = []
+    for name, data in variants.items():
+        initrd = ctx.artifacts / f"initrd-{name}.tar"
+        initrd.write_bytes(data)
+        iso = ctx.artifacts / f"rustos-{name}-initrd.iso"
+        p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
+                            str(initrd), str(root / "build" / "loader.efi"), ctx.limine],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise Failure(f"mkiso: {p.stderr}")
+        try:
+            log = ctx.artifacts / f"e2e-initrd-{name}-{ctx.firmware}.log"
+            with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
+                shell_ready(m)
+                warn = expect(m, r"fs: warning: [^\r\n]*", f"{name} initrd warning")
+                must_contain(serial_cmd(m, "ls /"), "", "ls")
+                must_contain(serial_cmd(m, "echo alive"), "alive", f"shell with a {name} initrd")
+                details.append(f"{name}: {warn.group(0)[:60]}")
+        finally:
+            iso.unlink(missing_ok=True)
+    return "; ".join(details)
+
+
+def power_off(ctx: Context) -> str:
+    """`shutdown` powers the machine off through ACPI (QEMU exits)."""
+    with ctx.machine("shutdown") as m:
+        shell_ready(m)
+        m.write_serial("shutdown\r")
+        code = m.wait_exit(30)
+        if code is None:
+            raise Failure("QEMU still running 30 s after 'shutdown'")
+        return f"QEMU exited with status {code}"
+
+
+ALL = [boots_and_draws, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
+       keyboard_layouts, files, hostile_input, bad_initrd, power_off]

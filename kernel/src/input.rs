@@ -8,6 +8,7 @@
 use crate::drivers::{keyboard, serial};
 use alloc::collections::VecDeque;
 use core::future::poll_fn;
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 use lineedit::{Key, SerialDecoder};
 use spin::Mutex;
@@ -19,6 +20,18 @@ struct State {
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+/// TSC of the interrupt that delivered the last key decoded from the PS/2 keyboard, until
+/// the shell takes it (keystroke-to-echo latency).
+static KEY_IRQ_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// Takes the interrupt time of the last PS/2 key, if one arrived since the last call.
+pub fn take_keyboard_key_tsc() -> Option<u64> {
+    match KEY_IRQ_TSC.swap(0, Ordering::Relaxed) {
+        0 => None,
+        t => Some(t),
+    }
+}
 
 /// Sets up decoding; the drivers' `init` must have run.
 pub fn init() {
@@ -41,6 +54,8 @@ pub fn try_key() -> Option<Key> {
         }
         while let Some(sc) = keyboard::pop() {
             if let Some(k) = st.keyboard.feed(sc) {
+                // Typing is slow next to the interrupt, so the last IRQ is this key's.
+                KEY_IRQ_TSC.store(keyboard::LAST_IRQ_TSC.load(Ordering::Relaxed), Ordering::Relaxed);
                 return Some(k);
             }
         }

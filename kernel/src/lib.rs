@@ -14,6 +14,7 @@
 extern crate alloc;
 
 pub mod arch;
+pub mod bench;
 pub mod boot;
 pub mod console;
 pub mod drivers;

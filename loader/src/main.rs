@@ -46,7 +46,7 @@ static BOOT_SERVICES_EXITED: AtomicBool = AtomicBool::new(false);
 /// or, after ExitBootServices, directly on COM1.
 pub fn say(msg: &str) {
     if BOOT_SERVICES_EXITED.load(Ordering::SeqCst) {
-        let _ = write!(serial::Writer, "RustOS loader: {msg}\n");
+        let _ = writeln!(serial::Writer, "RustOS loader: {msg}");
     } else {
         uefi::system::with_stdout(|out| {
             let _ = write!(out, "RustOS loader: {msg}\r\n");
@@ -57,7 +57,7 @@ pub fn say(msg: &str) {
 /// Prints `msg` as an error and halts forever.
 pub fn fail(msg: &str) -> ! {
     if BOOT_SERVICES_EXITED.load(Ordering::SeqCst) {
-        let _ = write!(serial::Writer, "RustOS loader: error: {msg}\n");
+        let _ = writeln!(serial::Writer, "RustOS loader: error: {msg}");
     } else {
         say(&alloc::format!("error: {msg}"));
     }
@@ -79,9 +79,9 @@ fn main() -> Status {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     if BOOT_SERVICES_EXITED.load(Ordering::SeqCst) {
-        let _ = write!(
+        let _ = writeln!(
             serial::Writer,
-            "RustOS loader: error: internal panic: {info}\n"
+            "RustOS loader: error: internal panic: {info}"
         );
     } else {
         uefi::system::with_stdout(|out| {

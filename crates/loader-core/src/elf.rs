@@ -389,9 +389,12 @@ mod tests {
         }
     }
 
+    /// `(entry, segments, expected message part)`.
+    type Case<'a> = (u64, &'a [(u64, u32, &'a [u8], u64)], &'a str);
+
     #[test]
     fn segment_rejections() {
-        let cases: &[(u64, &[(u64, u32, &[u8], u64)], &str)] = &[
+        let cases: &[Case<'_>] = &[
             (0x200000, &[(0x200000, RX, &[0; 4], 4)], "lower-half"),
             (
                 K,

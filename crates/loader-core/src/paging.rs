@@ -199,7 +199,7 @@ impl<F: FrameSource> PageTables<F> {
         size: PageSize,
         flags: Flags,
     ) -> Result<(), MapError> {
-        if virt % size.bytes() != 0 || phys % size.bytes() != 0 {
+        if !virt.is_multiple_of(size.bytes()) || !phys.is_multiple_of(size.bytes()) {
             return Err(MapError::Unaligned(virt));
         }
         let mut table = self.pml4;
@@ -238,7 +238,7 @@ impl<F: FrameSource> PageTables<F> {
         let mut off = 0;
         while off < len {
             let (v, p, left) = (virt + off, phys + off, len - off);
-            let fits = |s: u64| v % s == 0 && p % s == 0 && left >= s;
+            let fits = |s: u64| v.is_multiple_of(s) && p.is_multiple_of(s) && left >= s;
             let size = if self.huge_pages && fits(SIZE_1G) {
                 PageSize::Huge
             } else if fits(SIZE_2M) {
@@ -337,7 +337,7 @@ pub fn hhdm_plan(regions: &[MemmapEntry], framebuffers: &[(u64, u64)]) -> Vec<(u
         .map(|&(b, l)| {
             (
                 align_down(b, PAGE_SIZE),
-                align_up(b.saturating_add(l), PAGE_SIZE).unwrap_or(u64::MAX & !0xfff),
+                align_up(b.saturating_add(l), PAGE_SIZE).unwrap_or(align_down(u64::MAX, PAGE_SIZE)),
             )
         })
         .collect();

@@ -163,6 +163,10 @@ impl Shell {
                 let len_before = self.editor.line().chars().count();
                 let mut completer = ShellCompleter { cwd: &self.cwd };
                 let event = self.editor.feed(key, &mut completer, &mut Screen);
+                // The echo is on screen now (the console flushes every write).
+                if let Some(irq) = input::take_keyboard_key_tsc() {
+                    record_latency(crate::time::tsc_to_us(crate::time::rdtsc().saturating_sub(irq)));
+                }
                 match event {
                     Event::Line(line) => {
                         self.execute(&line);
@@ -198,6 +202,23 @@ impl Shell {
             }
         }
     }
+}
+
+/// Keystroke-to-echo latencies (microseconds) of the last PS/2 keys, for `bench keys`.
+static LATENCY: spin::Mutex<alloc::collections::VecDeque<u64>> =
+    spin::Mutex::new(alloc::collections::VecDeque::new());
+
+fn record_latency(us: u64) {
+    let mut l = LATENCY.lock();
+    if l.len() >= 256 {
+        l.pop_front();
+    }
+    l.push_back(us);
+}
+
+/// The recorded latencies.
+pub fn latency_samples() -> Vec<u64> {
+    LATENCY.lock().iter().copied().collect()
 }
 
 /// The shell task: shows the message of the day, then reads commands forever.

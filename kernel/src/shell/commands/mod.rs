@@ -7,6 +7,7 @@
 use super::{Output, Shell};
 use alloc::string::String;
 
+mod bench;
 mod cat;
 mod cd;
 mod clear;
@@ -73,6 +74,7 @@ pub static COMMANDS: &[Command] = &[
     mem::COMMAND,
     kbd::COMMAND,
     version::COMMAND,
+    bench::COMMAND,
     power::REBOOT,
     power::SHUTDOWN,
 ];

@@ -1,0 +1,33 @@
+//! `bench [console|alloc|fs|keys|all]`: in-kernel benchmarks (see BENCHMARKS.md).
+use super::Command;
+use crate::bench::{self, Report};
+use crate::shell::{Output, Shell};
+use alloc::format;
+use alloc::string::String;
+
+pub const COMMAND: Command = Command {
+    name: "bench",
+    usage: "[console|alloc|fs|keys|all]",
+    summary: "run the built-in benchmarks",
+    help: "Each figure is printed as 'BENCH name value unit', with its baseline measured in the same run.\n`make bench` boots RustOS, runs these and writes the results.",
+    run,
+};
+
+fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
+    let which = args.get(1).copied().unwrap_or("all");
+    let mut r = Report::new(out);
+    match which {
+        "console" => bench::console(&mut r),
+        "alloc" => bench::alloc(&mut r),
+        "fs" => bench::fs(&mut r),
+        "keys" => bench::keys(&mut r),
+        "all" => {
+            bench::alloc(&mut r);
+            bench::fs(&mut r);
+            bench::console(&mut r);
+            bench::keys(&mut r);
+        }
+        other => return Err(format!("unknown benchmark '{other}' (console, alloc, fs, keys, all)")),
+    }
+    Ok(())
+}

@@ -7,6 +7,7 @@ Failure with a clear reason. Add new ones to ALL.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,5 +323,38 @@ def power_off(ctx: Context) -> str:
         return f"QEMU exited with status {code}"
 
 
-ALL = [boots_and_draws, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
+def boots_without_framebuffer(ctx: Context) -> str:
+    """No display adapter: the kernel runs serial-only, and the shell works."""
+    with ctx.machine("nofb", extra=["-vga", "none"]) as m:
+        shell_ready(m)
+        expect(m, r"console: serial only", "serial-only note")
+        must_contain(serial_cmd(m, "echo headless"), "headless\r\n", "shell without a framebuffer")
+        return "serial-only console"
+
+
+def full_heap(ctx: Context) -> str:
+    """Filling memory (64 MiB machine) gives a clear message; the shell stays alive."""
+    with ctx.machine("oom", mem="64M") as m:
+        shell_ready(m)
+        serial_cmd(m, "write /a " + "0123456789abcdef" * 60)
+        out = ""
+        for i in range(24):
+            src, dst = ("/a", "/b") if i % 2 == 0 else ("/b", "/a")
+            serial_cmd(m, f"rm {dst}")
+            out = serial_cmd(m, f"cat {src} {src} > {dst}", timeout=120)
+            if "out of memory" in out:
+                break
+        else:
+            raise Failure("memory never ran out")
+        mem = serial_cmd(m, "mem")
+        must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after out of memory")
+        serial_cmd(m, "rm /a /b")
+        must_contain(serial_cmd(m, "echo still alive"), "still alive", "shell after freeing")
+        if "PANIC" in m.text():
+            raise Failure("kernel panic")
+        refused = re.search(r"(\d+) allocations refused", mem)
+        return f"'out of memory' after {i + 1} doublings; {refused.group(1) if refused else '?'} allocations refused"
+
+
+ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
        keyboard_layouts, files, hostile_input, bad_initrd, power_off]

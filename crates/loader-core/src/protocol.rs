@@ -254,7 +254,15 @@ pub fn rgb_layout(red_mask: u32, green_mask: u32, blue_mask: u32) -> Option<[(u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::mem::{size_of, transmute};
+    use core::mem::size_of;
+
+    /// Reinterprets one of our structs as the `limine` crate's type of the same size.
+    fn view<T, U>(t: &T) -> U {
+        assert_eq!(size_of::<T>(), size_of::<U>());
+        // SAFETY: same size (asserted); both are `repr(C)` plain data whose pointers are
+        // real host pointers or null, and every bit pattern we produce is valid for `U`.
+        unsafe { core::mem::transmute_copy(t) }
+    }
 
     #[test]
     fn sizes_match_limine_crate() {
@@ -312,8 +320,6 @@ mod tests {
 
     #[test]
     fn responses_read_back_through_limine_crate() {
-        // SAFETY (test): the structs are the same size (checked above) and every field is
-        // plain data; the pointers are real host pointers so the crate's accessors work.
         let name = c"RustOS-loader";
         let version = c"1.0";
         let bi = BootloaderInfoResponse {
@@ -321,43 +327,35 @@ mod tests {
             name: name.as_ptr() as u64,
             version: version.as_ptr() as u64,
         };
-        let l: limine::response::BootloaderInfoResponse = unsafe { transmute(bi) };
+        let l: limine::response::BootloaderInfoResponse = view(&bi);
         assert_eq!((l.name(), l.version()), ("RustOS-loader", "1.0"));
 
-        let h: limine::response::HhdmResponse = unsafe {
-            transmute(HhdmResponse {
-                revision: 0,
-                offset: HHDM_OFFSET,
-            })
-        };
+        let h: limine::response::HhdmResponse = view(&HhdmResponse {
+            revision: 0,
+            offset: HHDM_OFFSET,
+        });
         assert_eq!(h.offset(), HHDM_OFFSET);
 
-        let p: limine::response::PagingModeResponse = unsafe {
-            transmute(PagingModeResponse {
-                revision: 0,
-                mode: PAGING_MODE_4LEVEL,
-            })
-        };
+        let p: limine::response::PagingModeResponse = view(&PagingModeResponse {
+            revision: 0,
+            mode: PAGING_MODE_4LEVEL,
+        });
         assert!(p.mode() == limine::paging::Mode::FOUR_LEVEL);
 
-        let k: limine::response::ExecutableAddressResponse = unsafe {
-            transmute(KernelAddressResponse {
-                revision: 0,
-                physical_base: 0x123000,
-                virtual_base: 0xffffffff80000000,
-            })
-        };
+        let k: limine::response::ExecutableAddressResponse = view(&KernelAddressResponse {
+            revision: 0,
+            physical_base: 0x123000,
+            virtual_base: 0xffffffff80000000,
+        });
         assert_eq!(
             (k.physical_base(), k.virtual_base()),
             (0x123000, 0xffffffff80000000)
         );
 
-        let r: limine::response::RsdpResponse = unsafe {
-            transmute(AddressResponse {
-                revision: 0,
-                address: 0xdead0,
-            })
-        };
+        let r: limine::response::RsdpResponse = view(&AddressResponse {
+            revision: 0,
+            address: 0xdead0,
+        });
         assert_eq!(r.address(), 0xdead0);
 
         let entries = [
@@ -376,13 +374,11 @@ mod tests {
             &entries[0] as *const _ as u64,
             &entries[1] as *const _ as u64,
         ];
-        let m: limine::response::MemoryMapResponse = unsafe {
-            transmute(ListResponse {
-                revision: 0,
-                count: 2,
-                list: ptrs.as_ptr() as u64,
-            })
-        };
+        let m: limine::response::MemoryMapResponse = view(&ListResponse {
+            revision: 0,
+            count: 2,
+            list: ptrs.as_ptr() as u64,
+        });
         let got: alloc::vec::Vec<(u64, u64, bool)> = m
             .entries()
             .iter()
@@ -406,13 +402,11 @@ mod tests {
             ..Default::default()
         };
         let fptr = [&file as *const File as u64];
-        let mr: limine::response::ModuleResponse = unsafe {
-            transmute(ListResponse {
-                revision: 1,
-                count: 1,
-                list: fptr.as_ptr() as u64,
-            })
-        };
+        let mr: limine::response::ModuleResponse = view(&ListResponse {
+            revision: 1,
+            count: 1,
+            list: fptr.as_ptr() as u64,
+        });
         let f = mr.modules()[0];
         assert_eq!((f.addr() as u64, f.size()), (0x5000, 1234));
         assert_eq!(f.path().to_str().unwrap(), "boot():/boot/initrd.tar");
@@ -452,13 +446,11 @@ mod tests {
             ..Default::default()
         };
         let fbptr = [&fb as *const Framebuffer as u64];
-        let fr: limine::response::FramebufferResponse = unsafe {
-            transmute(ListResponse {
-                revision: 1,
-                count: 1,
-                list: fbptr.as_ptr() as u64,
-            })
-        };
+        let fr: limine::response::FramebufferResponse = view(&ListResponse {
+            revision: 1,
+            count: 1,
+            list: fbptr.as_ptr() as u64,
+        });
         let f = fr.framebuffers().next().unwrap();
         assert_eq!(
             (f.addr() as u64, f.width(), f.height(), f.pitch(), f.bpp()),

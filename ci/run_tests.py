@@ -84,7 +84,7 @@ def stage_host(res: Results):
     harness = ROOT / "userland-wasm" / "harness"
     games = ROOT / "build" / "games"
     if harness.is_dir() and any(games.glob("*.wasm")):
-        env_cmd = ["env", f"RUSTOS_GAMES_DIR={games}", "cargo", "test", "--quiet", "-p", "harness"]
+        env_cmd = ["env", f"GAMES_WASM_DIR={games}", "HARNESS_REQUIRE_GAMES=1", "cargo", "test", "--quiet", "-p", "harness"]
         cargo_test(res, "games (wasm harness)", env_cmd, cwd=ROOT / "userland-wasm")
 
 
@@ -112,7 +112,12 @@ def build_test_kernels() -> list[tuple[str, Path]]:
 def make_iso(kernel: Path, out: Path, limine: str) -> None:
     initrd = ROOT / "build" / "initrd.tar"
     loader = ROOT / "build" / "loader.efi"
-    p = run(["scripts/mkiso.sh", str(out), str(kernel), str(initrd), str(loader), limine])
+    stripped = out.with_suffix(".elf")
+    p = run(["objcopy", "--strip-debug", str(kernel), str(stripped)])
+    if p.returncode != 0:
+        raise RuntimeError(f"objcopy failed: {p.stderr.strip()}")
+    p = run(["scripts/mkiso.sh", str(out), str(stripped), str(initrd), str(loader), limine])
+    stripped.unlink(missing_ok=True)
     if p.returncode != 0:
         raise RuntimeError(f"mkiso failed: {p.stderr.strip()}")
 
@@ -121,7 +126,13 @@ def boot_test_kernel(res: Results, name: str, iso: Path, firmware: str, timeout:
     log = ARTIFACTS / f"kernel-{name}-{firmware}.log"
     t0 = time.time()
     with qemu.Machine(str(iso), firmware=firmware, mem="256M", log_path=str(log)) as m:
-        code = m.wait_exit(timeout)
+        # Wait for QEMU to exit, but give up at once if the loader refuses the kernel.
+        code = None
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            code = m.wait_exit(0.5)
+            if code is not None or "RustOS loader: error" in m.text():
+                break
         out = m.text()
     took = time.time() - t0
     oks = re.findall(r"^(\S+) \.\.\. ok", out, re.M)

@@ -41,8 +41,16 @@ def expect(m: qemu.Machine, pattern: str, what: str, timeout: float = 20, since:
     return found
 
 
+FATAL = r"RustOS loader: error|KERNEL PANIC|!!! EXCEPTION|RustOS cannot start"
+
+
 def boot(m: qemu.Machine):
-    expect(m, r"RustOS ready", "boot", timeout=BOOT_TIMEOUT)
+    """Waits for `RustOS ready`; a loader error, panic or fault fails at once."""
+    found = expect(m, r"RustOS ready|" + FATAL, "boot", timeout=BOOT_TIMEOUT)
+    if found.group(0) != "RustOS ready":
+        m.wait_for(r"System halted|\$ ", timeout=3)
+        tail = "\n".join(m.text().strip().splitlines()[-12:])
+        raise Failure(f"boot failed: {found.group(0)}\n{tail}")
 
 
 def boots_and_draws(ctx: Context) -> str:

@@ -18,6 +18,7 @@ declare -A PKG=(
   [tar]=tar
   [cc]=gcc
   [git]=git
+  [objcopy]=binutils
 )
 missing_pkgs=()
 for cmd in "${!PKG[@]}"; do

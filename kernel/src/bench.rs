@@ -49,7 +49,8 @@ impl Rng {
 /// (the bandwidth limit: with a shadow buffer every scrolled line costs one such copy).
 pub fn console(r: &mut Report) {
     const LINES: usize = 600;
-    let line = "The quick brown fox jumps over the lazy dog. 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
+    let line =
+        "The quick brown fox jumps over the lazy dog. 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
     let Some(t_console) = console::with(|c| {
         let t0 = rdtsc();
         for _ in 0..LINES {
@@ -79,7 +80,11 @@ pub fn console(r: &mut Report) {
     let copies_per_s = LINES as f64 / secs(t_raw).max(1e-9);
     r.figure("console_lines_per_s", lines_per_s, "lines/s");
     r.figure("fb_full_copies_per_s", copies_per_s, "copies/s");
-    r.figure("fb_copy_bandwidth", copies_per_s * (w * h * 4) as f64 / 1e6, "MB/s");
+    r.figure(
+        "fb_copy_bandwidth",
+        copies_per_s * (w * h * 4) as f64 / 1e6,
+        "MB/s",
+    );
     r.figure("console_vs_copy_ratio", lines_per_s / copies_per_s, "x");
 }
 
@@ -95,7 +100,10 @@ pub fn alloc(r: &mut Report) {
     let mut seq: Vec<(usize, usize)> = Vec::with_capacity(OPS);
     for _ in 0..OPS {
         let size = 8 << (rng.next() % 9); // 8 B .. 2 KiB
-        seq.push(((rng.next() % SLOTS as u64) as usize, size + (rng.next() % 64) as usize));
+        seq.push((
+            (rng.next() % SLOTS as u64) as usize,
+            size + (rng.next() % 64) as usize,
+        ));
     }
     // Kernel heap.
     let mut live: Vec<Option<(*mut u8, Layout)>> = alloc::vec![None; SLOTS];
@@ -164,7 +172,11 @@ pub fn alloc(r: &mut Report) {
             // SAFETY: allocated from `heap` with layout `l`.
             unsafe { heap.deallocate(p, l) };
         } else {
-            let size = if i % 7 == 0 { 4096 + (rng.next() % 8192) as usize } else { 16 + (rng.next() % 512) as usize };
+            let size = if i % 7 == 0 {
+                4096 + (rng.next() % 8192) as usize
+            } else {
+                16 + (rng.next() % 512) as usize
+            };
             let l = Layout::from_size_align(size, 16).unwrap_or(Layout::new::<u64>());
             if let Ok(p) = heap.allocate_first_fit(l) {
                 blocks[slot] = Some((p, l));
@@ -187,8 +199,11 @@ pub fn alloc(r: &mut Report) {
     }
     r.figure("frag_free_bytes", free as f64, "bytes");
     r.figure("frag_largest_block", lo as f64, "bytes");
-    r.figure("frag_largest_over_free", lo as f64 / free.max(1) as f64, "x");
-    drop(heap);
+    r.figure(
+        "frag_largest_over_free",
+        lo as f64 / free.max(1) as f64,
+        "x",
+    );
     drop(mem);
 }
 
@@ -264,7 +279,11 @@ pub fn fs(r: &mut Report) {
     let _ = crate::fs::with(|f| f.remove(path, false));
     let kib = text.len() as f64 / 1024.0;
     r.figure("cat_kib_per_s", kib / secs(t_cat).max(1e-9), "KiB/s");
-    r.figure("console_raw_kib_per_s", kib / secs(t_raw).max(1e-9), "KiB/s");
+    r.figure(
+        "console_raw_kib_per_s",
+        kib / secs(t_raw).max(1e-9),
+        "KiB/s",
+    );
     r.figure("cat_vs_raw_ratio", secs(t_raw) / secs(t_cat).max(1e-9), "x");
 }
 
@@ -284,6 +303,14 @@ pub fn keys(r: &mut Report) {
     } else {
         r.note("keys: no PS/2 keystrokes recorded yet (type on the keyboard first)");
     }
-    r.figure("scancodes_received", keyboard::RECEIVED.load(Ordering::Relaxed) as f64, "scancodes");
-    r.figure("scancodes_dropped", keyboard::DROPPED.load(Ordering::Relaxed) as f64, "scancodes");
+    r.figure(
+        "scancodes_received",
+        keyboard::RECEIVED.load(Ordering::Relaxed) as f64,
+        "scancodes",
+    );
+    r.figure(
+        "scancodes_dropped",
+        keyboard::DROPPED.load(Ordering::Relaxed) as f64,
+        "scancodes",
+    );
 }

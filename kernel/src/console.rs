@@ -454,17 +454,17 @@ pub fn emergency(args: fmt::Arguments, fatal: bool) {
         // again; its state is always memory-safe to draw with, even mid-update.
         unsafe { CONSOLE.force_unlock() };
     }
-    if let Some(mut guard) = CONSOLE.try_lock() {
-        if let Some(c) = guard.as_mut() {
-            struct Screen<'a>(&'a mut Console);
-            impl fmt::Write for Screen<'_> {
-                fn write_str(&mut self, s: &str) -> fmt::Result {
-                    self.0.write_screen(s);
-                    Ok(())
-                }
+    if let Some(mut guard) = CONSOLE.try_lock()
+        && let Some(c) = guard.as_mut()
+    {
+        struct Screen<'a>(&'a mut Console);
+        impl fmt::Write for Screen<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0.write_screen(s);
+                Ok(())
             }
-            let _ = fmt::Write::write_fmt(&mut Screen(c), args);
         }
+        let _ = fmt::Write::write_fmt(&mut Screen(c), args);
     }
 }
 

@@ -23,7 +23,7 @@ pub fn init(boot: &BootInfo) -> alloc::string::String {
     let (fs, line) = match module {
         None => (
             Fs::new(),
-            format!("fs: no initrd module: starting with an empty file system"),
+            alloc::string::String::from("fs: no initrd module: starting with an empty file system"),
         ),
         Some(m) => {
             let (fs, warning) = Fs::from_tar(m.bytes());

@@ -55,7 +55,10 @@ pub fn try_key() -> Option<Key> {
         while let Some(sc) = keyboard::pop() {
             if let Some(k) = st.keyboard.feed(sc) {
                 // Typing is slow next to the interrupt, so the last IRQ is this key's.
-                KEY_IRQ_TSC.store(keyboard::LAST_IRQ_TSC.load(Ordering::Relaxed), Ordering::Relaxed);
+                KEY_IRQ_TSC.store(
+                    keyboard::LAST_IRQ_TSC.load(Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
                 return Some(k);
             }
         }

@@ -25,6 +25,7 @@ pub mod mem;
 pub mod power;
 pub mod qemu;
 pub mod shell;
+pub mod sync;
 pub mod task;
 pub mod testing;
 pub mod time;

@@ -73,10 +73,10 @@ fn find_table(sig: &[u8; 4]) -> Option<&'static [u8]> {
         } else {
             u32_at(e, 0)? as u64
         };
-        if let Some(t) = table(addr) {
-            if &t[..4] == sig {
-                return Some(t);
-            }
+        if let Some(t) = table(addr)
+            && &t[..4] == sig
+        {
+            return Some(t);
         }
     }
     None

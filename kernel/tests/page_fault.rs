@@ -60,7 +60,10 @@ fn check(info: &FaultInfo) {
         );
         exit(ExitCode::Failed);
     }
-    let name = ["page_fault::reports_address", "page_fault::heap_is_no_execute"][phase.min(1) as usize];
+    let name = [
+        "page_fault::reports_address",
+        "page_fault::heap_is_no_execute",
+    ][phase.min(1) as usize];
     serial_println!("{name} ... ok");
     if phase == 0 {
         // Leave the fault handler for good: continue on a clean path. The handler's

@@ -14,7 +14,9 @@ fn main() -> ! {
     kernel::init();
     set_fault_hook(check);
     overflow(0);
-    serial_println!("stack_overflow::double_fault_on_ist ... FAILED (the stack overflow did not fault)");
+    serial_println!(
+        "stack_overflow::double_fault_on_ist ... FAILED (the stack overflow did not fault)"
+    );
     exit(ExitCode::Failed)
 }
 
@@ -23,7 +25,10 @@ fn check(info: &FaultInfo) {
         serial_println!("stack_overflow::double_fault_on_ist ... ok");
         exit(ExitCode::Success)
     }
-    serial_println!("stack_overflow::double_fault_on_ist ... FAILED (got {})", info.name);
+    serial_println!(
+        "stack_overflow::double_fault_on_ist ... FAILED (got {})",
+        info.name
+    );
     exit(ExitCode::Failed)
 }
 

@@ -218,7 +218,7 @@ impl<const N: usize> FrameSet<N> {
     /// Returns frames to the set, merging with neighbours.
     pub fn free(&mut self, start: u64, frames: u64) -> Result<(), MemError> {
         let r = PhysRange::from_len(start, frames.saturating_mul(FRAME_SIZE));
-        if r.is_empty() || start % FRAME_SIZE != 0 {
+        if r.is_empty() || !start.is_multiple_of(FRAME_SIZE) {
             return Ok(());
         }
         if self.ranges().iter().any(|x| x.overlaps(&r)) {

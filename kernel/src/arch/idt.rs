@@ -11,6 +11,7 @@
 
 use crate::arch::gdt;
 use crate::console;
+use crate::sync::RacyCell;
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use x86_64::VirtAddr;
@@ -166,7 +167,7 @@ extern "C" fn fatal_exception(regs: &SavedRegs) -> ! {
         vector,
         name: exception_name(vector),
         error_code: regs.error_code,
-        cr2: (vector == 14).then(|| Cr2::read_raw()),
+        cr2: (vector == 14).then(Cr2::read_raw),
         regs: *regs,
     };
     console::emergency(format_args!("{info}\n"), true);
@@ -242,7 +243,7 @@ pub const IRQ_BASE: u8 = 32;
 
 /// The IDT. The CPU reads it on every interrupt, so it must live forever; entries for
 /// hardware IRQs are filled in later by the drivers that own them (see [`set_irq_handler`]).
-static mut IDT: InterruptDescriptorTable = InterruptDescriptorTable::new();
+static IDT: RacyCell<InterruptDescriptorTable> = RacyCell::new(InterruptDescriptorTable::new());
 
 fn addr(f: extern "C" fn() -> !) -> VirtAddr {
     VirtAddr::new(f as usize as u64)
@@ -300,10 +301,10 @@ pub fn init() {
     x86_64::instructions::interrupts::without_interrupts(|| {
         // SAFETY: interrupts are off and this is the only code that writes the IDT
         // (besides `set_irq_handler`, also with interrupts off); single CPU.
-        let idt = unsafe { &mut *(&raw mut IDT) };
+        let idt = unsafe { &mut *IDT.get() };
         install_exceptions(idt);
         // SAFETY: `IDT` is a static, so the table outlives every interrupt.
-        unsafe { (*(&raw const IDT)).load_unsafe() };
+        unsafe { (*IDT.get()).load_unsafe() };
     });
 }
 
@@ -315,7 +316,7 @@ pub fn set_irq_handler(line: u8, handler: extern "x86-interrupt" fn(InterruptSta
     }
     x86_64::instructions::interrupts::without_interrupts(|| {
         // SAFETY: as in `init`: interrupts off, single CPU, sole writer.
-        let idt = unsafe { &mut *(&raw mut IDT) };
+        let idt = unsafe { &mut *IDT.get() };
         idt[IRQ_BASE + line].set_handler_fn(handler);
     });
 }

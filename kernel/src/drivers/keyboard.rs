@@ -8,6 +8,7 @@
 //! time) happens in task context, in [`Decoder`].
 
 use crate::arch::pic;
+use crate::sync::RacyCell;
 use core::sync::atomic::{AtomicU64, Ordering};
 use futures_util::task::AtomicWaker;
 use heapless::spsc::{Consumer, Producer, Queue};
@@ -22,9 +23,9 @@ use x86_64::structures::idt::InterruptStackFrame;
 
 const RING: usize = 256;
 
-static mut QUEUE: Queue<u8, RING> = Queue::new();
+static QUEUE: RacyCell<Queue<u8, RING>> = RacyCell::new(Queue::new());
 /// Only the interrupt handler touches the producer (set once before IRQ 1 is unmasked).
-static mut PRODUCER: Option<Producer<'static, u8>> = None;
+static PRODUCER: RacyCell<Option<Producer<'static, u8>>> = RacyCell::new(None);
 /// The consumer, used from task context only.
 static CONSUMER: Mutex<Option<Consumer<'static, u8>>> = Mutex::new(None);
 
@@ -58,9 +59,9 @@ pub fn init() {
     // SAFETY: called once, with interrupts disabled, before IRQ 1 is unmasked: nothing
     // else can be using the queue or the producer.
     unsafe {
-        let q: &'static mut Queue<u8, RING> = &mut *(&raw mut QUEUE);
+        let q: &'static mut Queue<u8, RING> = &mut *QUEUE.get();
         let (p, c) = q.split();
-        *(&raw mut PRODUCER) = Some(p);
+        *PRODUCER.get() = Some(p);
         *CONSUMER.lock() = Some(c);
     }
     let mut data: Port<u8> = Port::new(DATA);
@@ -106,7 +107,7 @@ fn push(scancode: u8) {
     RECEIVED.fetch_add(1, Ordering::Relaxed);
     // SAFETY: the handler is the only user of the producer, and interrupt handlers do
     // not nest (interrupt gates clear IF), so there is never a second live reference.
-    let producer = unsafe { (*(&raw mut PRODUCER)).as_mut() };
+    let producer = unsafe { (*PRODUCER.get()).as_mut() };
     let queued = producer.is_some_and(|p| p.enqueue(scancode).is_ok());
     if queued {
         WAKER.wake();

@@ -117,6 +117,7 @@ pub fn _print(args: fmt::Arguments) {
 // ring and wakes the input task. It reads the two UART registers with plain port I/O
 // instead of going through [`SERIAL`], so it never touches a lock.
 
+use crate::sync::RacyCell;
 use core::sync::atomic::AtomicU64;
 use futures_util::task::AtomicWaker;
 use heapless::spsc::{Consumer, Producer, Queue};
@@ -124,8 +125,8 @@ use x86_64::instructions::port::Port;
 use x86_64::structures::idt::InterruptStackFrame;
 
 const RX_RING: usize = 1024;
-static mut RX_QUEUE: Queue<u8, RX_RING> = Queue::new();
-static mut RX_PRODUCER: Option<Producer<'static, u8>> = None;
+static RX_QUEUE: RacyCell<Queue<u8, RX_RING>> = RacyCell::new(Queue::new());
+static RX_PRODUCER: RacyCell<Option<Producer<'static, u8>>> = RacyCell::new(None);
 static RX_CONSUMER: Mutex<Option<Consumer<'static, u8>>> = Mutex::new(None);
 
 /// Woken when bytes arrive on COM1.
@@ -140,9 +141,9 @@ pub fn init_input() {
     }
     // SAFETY: once, with interrupts disabled, before IRQ 4 is unmasked.
     unsafe {
-        let q: &'static mut Queue<u8, RX_RING> = &mut *(&raw mut RX_QUEUE);
+        let q: &'static mut Queue<u8, RX_RING> = &mut *RX_QUEUE.get();
         let (p, c) = q.split();
-        *(&raw mut RX_PRODUCER) = Some(p);
+        *RX_PRODUCER.get() = Some(p);
         *RX_CONSUMER.lock() = Some(c);
     }
     if let Some(uart) = SERIAL.lock().as_mut() {
@@ -156,7 +157,7 @@ extern "x86-interrupt" fn com1_interrupt(_frame: InterruptStackFrame) {
     let mut data: Port<u8> = Port::new(COM1);
     // SAFETY: reading LSR and the receive buffer of COM1 only consumes received bytes;
     // the bounded loop drains at most one FIFO's worth plus slack.
-    let producer = unsafe { (*(&raw mut RX_PRODUCER)).as_mut() };
+    let producer = unsafe { (*RX_PRODUCER.get()).as_mut() };
     if let Some(p) = producer {
         for _ in 0..64 {
             // SAFETY: see above.

@@ -136,12 +136,12 @@ impl Shell {
             None => Output::Console,
         };
         let result = (command.run)(self, &args, &mut out);
-        if let (Some(r), Output::Buffer(text)) = (cmd.redirect.as_ref(), &out) {
-            if let Err(e) = commands::redirect(self, &r.path, r.append, text.as_bytes()) {
-                crate::println!("{name}: {}: {e}", r.path);
-                self.last_ok = false;
-                return;
-            }
+        if let (Some(r), Output::Buffer(text)) = (cmd.redirect.as_ref(), &out)
+            && let Err(e) = commands::redirect(self, &r.path, r.append, text.as_bytes())
+        {
+            crate::println!("{name}: {}: {e}", r.path);
+            self.last_ok = false;
+            return;
         }
         self.last_ok = match result {
             Ok(()) => true,
@@ -165,7 +165,9 @@ impl Shell {
                 let event = self.editor.feed(key, &mut completer, &mut Screen);
                 // The echo is on screen now (the console flushes every write).
                 if let Some(irq) = input::take_keyboard_key_tsc() {
-                    record_latency(crate::time::tsc_to_us(crate::time::rdtsc().saturating_sub(irq)));
+                    record_latency(crate::time::tsc_to_us(
+                        crate::time::rdtsc().saturating_sub(irq),
+                    ));
                 }
                 match event {
                     Event::Line(line) => {
@@ -189,12 +191,10 @@ impl Shell {
                         self.editor.redraw(&prompt, &mut Screen);
                     }
                     Event::Bell => {
-                        if let Key::Char(_) = key {
-                            if len_before >= MAX_LINE && !warned {
-                                warned = true;
-                                print!("\n(line too long: at most {MAX_LINE} characters)\n");
-                                self.editor.redraw(&prompt, &mut Screen);
-                            }
+                        if matches!(key, Key::Char(_)) && len_before >= MAX_LINE && !warned {
+                            warned = true;
+                            print!("\n(line too long: at most {MAX_LINE} characters)\n");
+                            self.editor.redraw(&prompt, &mut Screen);
                         }
                     }
                     Event::None => {}

@@ -27,7 +27,11 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
             bench::console(&mut r);
             bench::keys(&mut r);
         }
-        other => return Err(format!("unknown benchmark '{other}' (console, alloc, fs, keys, all)")),
+        other => {
+            return Err(format!(
+                "unknown benchmark '{other}' (console, alloc, fs, keys, all)"
+            ));
+        }
     }
     Ok(())
 }

@@ -86,6 +86,12 @@ pub fn find(name: &str) -> Option<&'static Command> {
 /// Writes redirected output (`> file`, `>> file`) to a file.
 pub fn redirect(shell: &mut Shell, path: &str, append: bool, data: &[u8]) -> Result<(), String> {
     let abs = files::resolve(shell, path)?;
-    crate::fs::with(|fs| if append { fs.append(&abs, data) } else { fs.write(&abs, data) })
-        .map_err(|e| alloc::format!("{e}"))
+    crate::fs::with(|fs| {
+        if append {
+            fs.append(&abs, data)
+        } else {
+            fs.write(&abs, data)
+        }
+    })
+    .map_err(|e| alloc::format!("{e}"))
 }

@@ -81,6 +81,15 @@ def cargo_test(res: Results, name: str, cmd: list[str], cwd: Path = ROOT):
 def stage_host(res: Results):
     print("== host unit tests", flush=True)
     cargo_test(res, "logic crates", ["cargo", "test", "--quiet"])
+    # The USB writer's safety checks, against fake devices.
+    t0 = time.time()
+    p = run(["bash", "ci/test_usb.sh"])
+    m = re.search(r"^(\d+) passed, (\d+) failed", p.stdout, re.M)
+    if m and p.returncode == 0:
+        res.passed += int(m.group(1))
+        print(f"  PASS usb writer checks: {m.group(1)} cases ({time.time() - t0:.1f} s)", flush=True)
+    else:
+        res.fail("usb writer checks", (p.stdout + p.stderr)[-1500:])
     harness = ROOT / "userland-wasm" / "harness"
     games = ROOT / "build" / "games"
     if harness.is_dir() and any(games.glob("*.wasm")):

@@ -286,6 +286,62 @@ def files(ctx: Context) -> str:
         return "ls, cat, cd, redirection, write, cp, mv, rm, stat, tree, hexdump, df, completion"
 
 
+def odd_archive() -> bytes:
+    """A GNU-format archive with what real archives contain and RustOS must cope with:
+    3,000 files, long (GNU) names, 255-byte names, deep paths, empty files, symlinks,
+    a FIFO."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        def add(name, data=b"", kind=tarfile.REGTYPE):
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            info.size = len(data) if kind == tarfile.REGTYPE else 0
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "etc/motd"
+            tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+        add("etc/motd", b"odd initrd\n")
+        for i in range(3000):
+            add(f"many/d{i % 30}/file{i}.txt", b"x" * (i % 7))
+        add("long/" + "n" * 200 + "/" + "m" * 150 + ".txt", b"long name")
+        add("x" * 255, b"255-byte name")
+        add("/".join(f"d{i}" for i in range(40)) + "/deep.txt", b"deep")
+        add("empty.txt")
+        add("link", kind=tarfile.SYMTYPE)
+        add("fifo", kind=tarfile.FIFOTYPE)
+    return buf.getvalue()
+
+
+def no_initrd(ctx: Context) -> str:
+    """No initrd module at all: the kernel says so and starts with an empty file system."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    conf = ctx.artifacts / "limine-no-module.conf"
+    conf.write_text("\n".join(l for l in (root / "limine.conf").read_text().splitlines()
+                              if not l.strip().startswith("module_")) + "\n")
+    iso = ctx.artifacts / "rustos-no-initrd.iso"
+    env = dict(os.environ, LIMINE_CONF=str(conf))
+    p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
+                        str(root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"), ctx.limine],
+                       capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise Failure(f"mkiso: {p.stderr}")
+    try:
+        log = ctx.artifacts / f"e2e-no-initrd-{ctx.firmware}.log"
+        with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
+            shell_ready(m)
+            expect(m, r"fs: no initrd module", "no-module note")
+            must_contain(serial_cmd(m, "ls /"), "", "ls")
+            serial_cmd(m, "echo works > /new.txt")
+            must_contain(serial_cmd(m, "cat /new.txt"), "works", "RAM files without an initrd")
+            return "empty file system, RAM layer works"
+    finally:
+        iso.unlink(missing_ok=True)
+
+
 def bad_initrd(ctx: Context) -> str:
     """A corrupt, a truncated and an empty initrd: the kernel boots, warns, the shell works."""
     import subprocess
@@ -296,6 +352,7 @@ def bad_initrd(ctx: Context) -> str:
         "corrupt": good[:1024] + bytes(b ^ 0x5A for b in good[1024:4096]) + good[4096:],
         "truncated": good[: len(good) // 2 + 100],
         "empty": b"",
+        "odd": odd_archive(),
     }
     details = []
     for name, data in variants.items():
@@ -311,7 +368,7 @@ def bad_initrd(ctx: Context) -> str:
             log = ctx.artifacts / f"e2e-initrd-{name}-{ctx.firmware}.log"
             with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
                 shell_ready(m)
-                warn = expect(m, r"fs: warning: [^\r\n]*", f"{name} initrd warning")
+                warn = expect(m, r"fs: (warning: )?[^\r\n]*", f"{name} initrd line")
                 must_contain(serial_cmd(m, "ls /"), "", "ls")
                 must_contain(serial_cmd(m, "echo alive"), "alive", f"shell with a {name} initrd")
                 details.append(f"{name}: {warn.group(0)[:60]}")
@@ -329,6 +386,18 @@ def power_off(ctx: Context) -> str:
         if code is None:
             raise Failure("QEMU still running 30 s after 'shutdown'")
         return f"QEMU exited with status {code}"
+
+
+def reboots(ctx: Context) -> str:
+    """`reboot` resets the machine (QEMU runs with -no-reboot, so it exits)."""
+    with ctx.machine("reboot") as m:
+        shell_ready(m)
+        m.write_serial("reboot\r")
+        code = m.wait_exit(30)
+        if code is None:
+            raise Failure("QEMU still running 30 s after 'reboot'")
+        must_contain(m.text(), "Rebooting", "reboot message")
+        return f"reset; QEMU exited with status {code}"
 
 
 def boots_without_framebuffer(ctx: Context) -> str:
@@ -365,4 +434,4 @@ def full_heap(ctx: Context) -> str:
 
 
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
-       keyboard_layouts, files, hostile_input, bad_initrd, power_off]
+       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, power_off, reboots]

@@ -14,7 +14,7 @@ rm -rf "$iso"
 mkdir -p "$iso/boot/limine" "$iso/EFI/BOOT"
 cp "$kernel" "$iso/boot/kernel"
 cp "$initrd" "$iso/boot/initrd.tar"
-cp "$root/limine.conf" "$iso/boot/limine/limine.conf"
+cp "${LIMINE_CONF:-$root/limine.conf}" "$iso/boot/limine/limine.conf"
 
 if [[ -n "$limine" ]]; then
   cp "$limine"/limine-bios.sys "$limine"/limine-bios-cd.bin "$limine"/limine-uefi-cd.bin "$iso/boot/limine/"

@@ -147,13 +147,12 @@ if ! [[ "$rm_" == 1 || "$sys_rm" == 1 || "$tran" == usb || "$tran" == mmc ]]; th
 fi
 
 # --- large enough --------------------------------------------------------------------
-size=$(col SIZE "$real")
-[[ "$size" =~ ^[0-9]+$ ]] || size=$(lsblk_ -bndo SIZE "$real" 2>/dev/null | tr -d ' ' | head -n1)
+size=$(lsblk_ -bndo SIZE "$real" 2>/dev/null | tr -d ' ' | head -n1)
 if ! [[ "$size" =~ ^[0-9]+$ ]]; then
   sectors=$(sysattr "block/$name/size")
   [[ "$sectors" =~ ^[0-9]+$ ]] && size=$(( sectors * 512 ))
 fi
-[[ "$size" =~ ^[0-9]+$ ]] && (( size > 0 )) || die "cannot tell the size of $dev (no medium in the reader?)"
+[[ "$size" =~ ^[0-9]+$ && "$size" -gt 0 ]] || die "cannot tell the size of $dev (no medium in the reader?)"
 img_size=$(stat -Lc %s "$image")
 human() { numfmt --to=iec-i --suffix=B "$1" 2>/dev/null || echo "$1 bytes"; }
 (( size > img_size )) || die "$dev ($(human "$size")) is smaller than $(basename "$image") ($(human "$img_size"))"

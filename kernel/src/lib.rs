@@ -262,6 +262,26 @@ mod tests {
     }
 
     #[test_case]
+    fn reads_files_from_the_initrd() {
+        let motd = crate::fs::read_copy("/etc/motd").expect("/etc/motd is in the initrd");
+        assert!(core::str::from_utf8(&motd).unwrap().contains("Welcome to RustOS"));
+        let games = crate::fs::with(|fs| fs.read_dir("/games").map(|d| d.len())).unwrap();
+        assert!(games >= 4, "the games are packed into the initrd");
+        assert_eq!(
+            crate::fs::with(|fs| fs.read("/no/such/file").err()),
+            Some(ramfs::FsError::NotFound)
+        );
+    }
+
+    #[test_case]
+    fn writes_files_in_ram() {
+        crate::fs::with(|fs| fs.write("/tmp-test.txt", b"hello")).unwrap();
+        crate::fs::with(|fs| fs.append("/tmp-test.txt", b" world")).unwrap();
+        assert_eq!(crate::fs::read_copy("/tmp-test.txt").unwrap(), b"hello world");
+        crate::fs::with(|fs| fs.remove("/tmp-test.txt", false)).unwrap();
+    }
+
+    #[test_case]
     fn heap_pages_are_no_execute() {
         use x86_64::structures::paging::PageTableFlags;
         let b = Box::new(0u64);

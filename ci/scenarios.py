@@ -314,21 +314,28 @@ def odd_archive() -> bytes:
     return buf.getvalue()
 
 
-def no_initrd(ctx: Context) -> str:
-    """No initrd module at all: the kernel says so and starts with an empty file system."""
+def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path | None = None) -> Path:
+    """An ISO like the real one but with another initrd and/or limine.conf."""
     import subprocess
 
+    root = Path(__file__).resolve().parent.parent
+    iso = ctx.artifacts / f"rustos-{name}.iso"
+    env = dict(os.environ, **({"LIMINE_CONF": str(conf)} if conf else {}))
+    p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
+                        str(initrd or root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"),
+                        ctx.limine], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise Failure(f"mkiso: {p.stderr}")
+    return iso
+
+
+def no_initrd(ctx: Context) -> str:
+    """No initrd module at all: the kernel says so and starts with an empty file system."""
     root = Path(__file__).resolve().parent.parent
     conf = ctx.artifacts / "limine-no-module.conf"
     conf.write_text("\n".join(l for l in (root / "limine.conf").read_text().splitlines()
                               if not l.strip().startswith("module_")) + "\n")
-    iso = ctx.artifacts / "rustos-no-initrd.iso"
-    env = dict(os.environ, LIMINE_CONF=str(conf))
-    p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
-                        str(root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"), ctx.limine],
-                       capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise Failure(f"mkiso: {p.stderr}")
+    iso = variant_iso(ctx, "no-initrd", conf=conf)
     try:
         log = ctx.artifacts / f"e2e-no-initrd-{ctx.firmware}.log"
         with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
@@ -344,8 +351,6 @@ def no_initrd(ctx: Context) -> str:
 
 def bad_initrd(ctx: Context) -> str:
     """A corrupt, a truncated and an empty initrd: the kernel boots, warns, the shell works."""
-    import subprocess
-
     root = Path(__file__).resolve().parent.parent
     good = (root / "build" / "initrd.tar").read_bytes()
     variants = {
@@ -358,12 +363,7 @@ def bad_initrd(ctx: Context) -> str:
     for name, data in variants.items():
         initrd = ctx.artifacts / f"initrd-{name}.tar"
         initrd.write_bytes(data)
-        iso = ctx.artifacts / f"rustos-{name}-initrd.iso"
-        p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
-                            str(initrd), str(root / "build" / "loader.efi"), ctx.limine],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            raise Failure(f"mkiso: {p.stderr}")
+        iso = variant_iso(ctx, f"{name}-initrd", initrd=initrd)
         try:
             log = ctx.artifacts / f"e2e-initrd-{name}-{ctx.firmware}.log"
             with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:

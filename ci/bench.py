@@ -66,7 +66,6 @@ def key_rate(m: qemu.Machine) -> dict:
                 time.sleep(interval_ms / 1000)
         took = time.time() - t0
         time.sleep(1.0)
-        m.write_serial("\x03")  # cancel the line of a's
         after = counters(m)
         got = after[0] - before[0]
         dropped = after[1] - before[1]
@@ -78,7 +77,10 @@ def key_rate(m: qemu.Machine) -> dict:
 
 
 def counters(m: qemu.Machine) -> tuple[int, int]:
-    out = run_cmd(m, "\x03bench keys")
+    mark = m.mark()
+    m.write_serial("\x03")  # cancel whatever was typed
+    m.wait_for(PROMPT, timeout=30, since=mark)
+    out = run_cmd(m, "bench keys")
     rec = re.search(r"BENCH scancodes_received (\S+)", out)
     drop = re.search(r"BENCH scancodes_dropped (\S+)", out)
     return int(float(rec.group(1))), int(float(drop.group(1)))
@@ -97,8 +99,10 @@ def main() -> int:
         m.wait_for(r"RustOS ready", timeout=120)
         m.wait_for(PROMPT, timeout=30)
         print("bench: keystroke latency (typing on the PS/2 keyboard)", flush=True)
+        mark = m.mark()
         m.type_text("echo the quick brown fox jumps over the lazy dog\n", delay=0.05)
-        m.wait_for(PROMPT, timeout=20, since=m.mark() - 200)
+        if not m.wait_for(r"lazy dog\r\n\S*" + PROMPT, timeout=60, since=mark):
+            raise RuntimeError("typed line not echoed")
         print("bench: in-kernel benchmarks", flush=True)
         out = run_cmd(m, "bench all", timeout=600)
         for name, value, unit in BENCH_LINE.findall(out):

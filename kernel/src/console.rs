@@ -13,7 +13,7 @@
 //! find it held. Panic and fault handlers use [`emergency`], which never waits for it.
 
 use crate::boot::FramebufferInfo;
-use crate::drivers::framebuffer::{Framebuffer, Rgb, Surface};
+use crate::drivers::framebuffer::{Framebuffer, Rgb};
 use crate::drivers::serial;
 use alloc::vec::Vec;
 use core::fmt;
@@ -52,9 +52,16 @@ enum Esc {
 }
 
 /// A text terminal on a framebuffer.
+///
+/// With a shadow buffer, text rows live in a ring: scrolling moves the ring's start and
+/// clears one row instead of moving every pixel, and a flush copies the changed rows to the
+/// screen in their on-screen order.
 pub struct Console {
     fb: Framebuffer,
+    /// `rows * cell_h` pixel rows of `fb.width` pixels, text row `r` at ring slot
+    /// `(r + top) % rows`.
     shadow: Option<Vec<u32>>,
+    top: usize,
     height: RasterHeight,
     cell_w: usize,
     cell_h: usize,
@@ -65,11 +72,14 @@ pub struct Console {
     fg: Rgb,
     bg: Rgb,
     bold: bool,
+    /// Native pixels for the 256 glyph intensities between `bg` and `fg`.
+    lut: [u32; 256],
+    lut_for: (Rgb, Rgb),
     cursor_shown: bool,
     esc: Esc,
     params: [u16; MAX_PARAMS],
     nparams: usize,
-    /// Pixel rows changed since the last flush (only meaningful with a shadow).
+    /// Text rows changed since the last flush (only meaningful with a shadow).
     dirty: Option<(usize, usize)>,
     /// Bytes written, for statistics and benchmarks.
     pub bytes_written: u64,
@@ -95,6 +105,7 @@ impl Console {
         let mut c = Self {
             fb,
             shadow: None,
+            top: 0,
             height,
             cell_w,
             cell_h,
@@ -105,6 +116,8 @@ impl Console {
             fg: DEFAULT_FG,
             bg: DEFAULT_BG,
             bold: false,
+            lut: [0; 256],
+            lut_for: (Rgb(1), Rgb(1)),
             cursor_shown: false,
             esc: Esc::None,
             params: [0; MAX_PARAMS],
@@ -112,6 +125,8 @@ impl Console {
             dirty: None,
             bytes_written: 0,
         };
+        let (w, h, bg) = (c.fb.width, c.fb.height, c.bg);
+        c.fb.surface().fill_rect(0, 0, w, h, bg);
         c.clear();
         c.show_cursor();
         c
@@ -127,37 +142,47 @@ impl Console {
         (self.fb.width, self.fb.height)
     }
 
-    fn surface(&mut self) -> Surface<'_> {
+    /// The pixels of text row `r` (in the shadow ring, or on screen) and their stride.
+    fn row_pixels(&mut self, r: usize) -> (&mut [u32], usize) {
+        let (cell_h, width) = (self.cell_h, self.fb.width);
         match self.shadow.as_mut() {
-            Some(buf) => Surface {
-                pixels: buf,
-                width: self.fb.width,
-                height: self.fb.height,
-                stride: self.fb.width,
-                format: self.fb.format,
-            },
-            None => self.fb.surface(),
+            Some(buf) => {
+                let slot = (r + self.top) % self.rows;
+                (&mut buf[slot * cell_h * width..(slot + 1) * cell_h * width], width)
+            }
+            None => {
+                let surface = self.fb.surface();
+                let stride = surface.stride;
+                let start = r * cell_h * stride;
+                (&mut surface.pixels[start..start + cell_h * stride], stride)
+            }
         }
     }
 
-    fn mark_dirty(&mut self, y0: usize, y1: usize) {
+    fn mark_dirty(&mut self, r0: usize, r1: usize) {
         self.dirty = Some(match self.dirty {
-            Some((a, b)) => (a.min(y0), b.max(y1)),
-            None => (y0, y1),
+            Some((a, b)) => (a.min(r0), b.max(r1)),
+            None => (r0, r1),
         });
     }
 
     /// Copies changed rows of the shadow to the screen.
     pub fn flush(&mut self) {
-        if let (Some(buf), Some((y0, y1))) = (self.shadow.as_ref(), self.dirty.take()) {
-            self.fb.blit_rows(buf, y0, y1);
+        let (Some(buf), Some((r0, r1))) = (self.shadow.as_ref(), self.dirty.take()) else {
+            return;
+        };
+        let rows_px = self.cell_h * self.fb.width;
+        for r in r0..r1.min(self.rows) {
+            let slot = (r + self.top) % self.rows;
+            let src = &buf[slot * rows_px..(slot + 1) * rows_px];
+            self.fb.write_rows(r * self.cell_h, src);
         }
     }
 
     /// Starts drawing into a RAM shadow of the screen (needs the heap). Fails quietly
     /// (keeps drawing directly) if the memory is not there.
     pub fn enable_shadow(&mut self) -> bool {
-        let n = self.fb.width * self.fb.height;
+        let n = self.fb.width * self.rows * self.cell_h;
         let mut buf = Vec::new();
         if buf.try_reserve_exact(n).is_err() {
             return false;
@@ -166,17 +191,20 @@ impl Console {
         // Start from what is on screen now: one read of video memory, at boot.
         let (w, stride) = (self.fb.width, self.fb.stride);
         let screen = self.fb.surface();
-        for y in 0..screen.height {
+        for y in 0..n / w {
             buf[y * w..(y + 1) * w].copy_from_slice(&screen.pixels[y * stride..y * stride + w]);
         }
         self.shadow = Some(buf);
+        self.top = 0;
         true
     }
 
     /// Redraws the whole screen from the shadow (after a game used the framebuffer).
     pub fn repaint(&mut self) {
-        let h = self.fb.height;
-        self.mark_dirty(0, h);
+        let (w, h, bg) = (self.fb.width, self.fb.height, self.bg);
+        let text_h = self.rows * self.cell_h;
+        self.fb.surface().fill_rect(0, text_h, w, h - text_h, bg);
+        self.mark_dirty(0, self.rows);
         self.flush();
     }
 
@@ -186,39 +214,48 @@ impl Console {
         &mut self.fb
     }
 
+    fn fill_row(&mut self, r: usize, x0: usize) {
+        let bg = self.fb.format.encode(self.bg);
+        let (cell_h, width) = (self.cell_h, self.fb.width);
+        let (px, stride) = self.row_pixels(r);
+        for dy in 0..cell_h {
+            px[dy * stride + x0..dy * stride + width].fill(bg);
+        }
+        self.mark_dirty(r, r + 1);
+    }
+
     pub fn clear(&mut self) {
-        let (w, h, bg) = (self.fb.width, self.fb.height, self.bg);
         self.hide_cursor();
-        self.surface().fill_rect(0, 0, w, h, bg);
-        self.mark_dirty(0, h);
+        for r in 0..self.rows {
+            self.fill_row(r, 0);
+        }
         self.col = 0;
         self.row = 0;
     }
 
-    fn cursor_rect(&self) -> (usize, usize, usize, usize) {
+    fn invert_cursor(&mut self) {
         let bar = (self.cell_h / 8).max(2);
-        (
-            self.col * self.cell_w,
-            self.row * self.cell_h + self.cell_h - bar,
-            self.cell_w,
-            bar,
-        )
+        let (x0, w, cell_h, row) = (self.col * self.cell_w, self.cell_w, self.cell_h, self.row);
+        let format = self.fb.format;
+        let (px, stride) = self.row_pixels(row);
+        for dy in cell_h - bar..cell_h {
+            for p in &mut px[dy * stride + x0..dy * stride + x0 + w] {
+                *p = format.invert(*p);
+            }
+        }
+        self.mark_dirty(row, row + 1);
     }
 
     fn show_cursor(&mut self) {
         if !self.cursor_shown && self.col < self.cols {
-            let (x, y, w, h) = self.cursor_rect();
-            self.surface().invert_rect(x, y, w, h);
-            self.mark_dirty(y, y + h);
+            self.invert_cursor();
             self.cursor_shown = true;
         }
     }
 
     fn hide_cursor(&mut self) {
         if self.cursor_shown {
-            let (x, y, w, h) = self.cursor_rect();
-            self.surface().invert_rect(x, y, w, h);
-            self.mark_dirty(y, y + h);
+            self.invert_cursor();
             self.cursor_shown = false;
         }
     }
@@ -227,60 +264,59 @@ impl Console {
         self.col = 0;
         if self.row + 1 < self.rows {
             self.row += 1;
-        } else {
-            let (ch, bg) = (self.cell_h, self.bg);
-            // Scroll the text area; leftover pixel rows below the last line stay blank.
-            let used = self.rows * ch;
-            let mut s = self.surface();
-            let stride = s.stride;
-            s.pixels.copy_within(ch * stride..used * stride, 0);
-            let w = s.width;
-            s.fill_rect(0, used - ch, w, ch, bg);
-            self.mark_dirty(0, used);
+            return;
         }
+        if self.shadow.is_some() {
+            // Rotate the ring: the old top row becomes the new bottom row.
+            self.top = (self.top + 1) % self.rows;
+            self.mark_dirty(0, self.rows);
+        } else {
+            let text_px = self.rows * self.cell_h;
+            let ch = self.cell_h;
+            let s = self.fb.surface();
+            let stride = s.stride;
+            s.pixels.copy_within(ch * stride..text_px * stride, 0);
+        }
+        let last = self.rows - 1;
+        self.fill_row(last, 0);
     }
 
     fn draw_char(&mut self, c: char) {
         if self.col >= self.cols {
             self.newline();
         }
-        let weight = if self.bold {
-            FontWeight::Bold
-        } else {
-            FontWeight::Regular
-        };
+        let weight = if self.bold { FontWeight::Bold } else { FontWeight::Regular };
         let raster = get_raster(c, weight, self.height)
             .or_else(|| get_raster('\u{fffd}', weight, self.height))
             .or_else(|| get_raster('?', weight, self.height));
-        let (x0, y0, cw, chh) = (
-            self.col * self.cell_w,
-            self.row * self.cell_h,
-            self.cell_w,
-            self.cell_h,
-        );
-        let (fg, bg) = (self.fg, self.bg);
-        let mut s = self.surface();
-        s.fill_rect(x0, y0, cw, chh, bg);
-        if let Some(r) = raster {
-            for (dy, row) in r.rows().enumerate() {
-                for (dx, &a) in row.iter().enumerate() {
-                    if a != 0 {
-                        s.put(x0 + dx, y0 + dy, blend(fg, bg, a));
+        if self.lut_for != (self.fg, self.bg) {
+            for (a, slot) in self.lut.iter_mut().enumerate() {
+                *slot = self.fb.format.encode(blend(self.fg, self.bg, a as u8));
+            }
+            self.lut_for = (self.fg, self.bg);
+        }
+        let lut = self.lut;
+        let (x0, cw, ch, row) = (self.col * self.cell_w, self.cell_w, self.cell_h, self.row);
+        let (px, stride) = self.row_pixels(row);
+        for dy in 0..ch {
+            let dst = &mut px[dy * stride + x0..dy * stride + x0 + cw];
+            match raster.as_ref().and_then(|r| r.rows().nth(dy)) {
+                Some(src) => {
+                    for (d, &a) in dst.iter_mut().zip(src) {
+                        *d = lut[a as usize];
                     }
                 }
+                None => dst.fill(lut[0]),
             }
         }
-        self.mark_dirty(y0, y0 + chh);
+        self.mark_dirty(row, row + 1);
         self.col += 1;
     }
 
     /// Erases from the cursor to the end of the line.
     fn erase_to_eol(&mut self) {
         if self.col < self.cols {
-            let (x, y) = (self.col * self.cell_w, self.row * self.cell_h);
-            let (w, h, bg) = (self.fb.width - x, self.cell_h, self.bg);
-            self.surface().fill_rect(x, y, w, h, bg);
-            self.mark_dirty(y, y + h);
+            self.fill_row(self.row, self.col * self.cell_w);
         }
     }
 

@@ -39,6 +39,12 @@ pub struct PixelFormat {
 }
 
 impl PixelFormat {
+    /// The pixel with every colour channel inverted.
+    #[inline]
+    pub fn invert(&self, px: u32) -> u32 {
+        px ^ self.colour_mask
+    }
+
     #[inline]
     pub fn encode(&self, c: Rgb) -> u32 {
         if self.is_xrgb {
@@ -114,6 +120,21 @@ impl Framebuffer {
             height: self.height,
             stride: self.stride,
             format: self.format,
+        }
+    }
+
+    /// Copies `src` (whole rows of `width` pixels) to the screen starting at row `y`.
+    pub fn write_rows(&mut self, y: usize, src: &[u32]) {
+        let (w, stride) = (self.width, self.stride);
+        for (i, row) in src.chunks_exact(w).enumerate() {
+            if y + i >= self.height {
+                break;
+            }
+            // SAFETY: the row index is below `height` and `w <= stride`, so the row lies in
+            // the framebuffer; `src` is RAM, never the framebuffer, so they cannot overlap.
+            unsafe {
+                core::ptr::copy_nonoverlapping(row.as_ptr(), self.base.add((y + i) * stride), w)
+            };
         }
     }
 

@@ -45,6 +45,10 @@ impl Default for Budget {
     }
 }
 
+/// Fuel for a module's `start` function, which runs inside instantiation and cannot be
+/// sliced: the ABI's per-call budget (about 0.2 s under QEMU's TCG).
+pub const MAX_START_FUEL: u64 = 10_000_000;
+
 /// Why a game stopped with an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trap {
@@ -71,7 +75,7 @@ impl fmt::Display for Trap {
     }
 }
 
-fn trap_name(code: TrapCode) -> &'static str {
+pub(super) fn trap_name(code: TrapCode) -> &'static str {
     match code {
         TrapCode::UnreachableCodeReached => "unreachable executed",
         TrapCode::MemoryOutOfBounds => "out-of-bounds memory access",
@@ -135,8 +139,14 @@ pub struct Game {
 
 impl Game {
     /// Validates, checks and instantiates `bytes`, drawing on `screen`. A `start` function
-    /// (Rust never emits one) runs here, under the fuel of one call.
-    pub fn load(name: &str, bytes: &[u8], screen: Screen, budget: Budget) -> Result<Game, LoadError> {
+    /// (Rust never emits one) runs here, under the fuel of one call: wasmi cannot pause a
+    /// start function, so it gets at most [`MAX_START_FUEL`] whatever the budget says.
+    pub fn load(
+        name: &str,
+        bytes: &[u8],
+        screen: Screen,
+        budget: Budget,
+    ) -> Result<Game, LoadError> {
         let engine = load::engine();
         let module = load::compile(&engine, bytes)?;
         let linker = host::linker(&engine)
@@ -144,7 +154,7 @@ impl Game {
         let mut store = Store::new(&engine, HostState::new(name, screen));
         store.limiter(|s| &mut s.limits);
         store
-            .set_fuel(budget.max_fuel)
+            .set_fuel(budget.max_fuel.min(MAX_START_FUEL))
             .map_err(|e| LoadError::Instantiate(load::clean(&e)))?;
         let deadline = deadline_after(budget.max_wall_us);
         store.data_mut().begin_call(deadline);
@@ -154,7 +164,11 @@ impl Game {
                 let why = match store.data_mut().stop.take() {
                     Some(Stop::Exit(code)) => format!("start function called exit({code})"),
                     Some(Stop::Trap(m)) => m,
-                    Some(Stop::Deadline) | None => load::clean(&e),
+                    Some(Stop::Deadline) => String::from("start function: out of fuel"),
+                    None => match e.as_trap_code() {
+                        Some(code) => format!("start function: {}", trap_name(code)),
+                        None => load::clean(&e),
+                    },
                 };
                 LoadError::Instantiate(why)
             })?;
@@ -206,7 +220,9 @@ impl Game {
     fn call(&mut self, f: TypedFunc<(), ()>) -> Result<CallStats, End> {
         let b = self.budget;
         let start = rdtsc();
-        self.store.data_mut().begin_call(deadline_after(b.max_wall_us));
+        self.store
+            .data_mut()
+            .begin_call(deadline_after(b.max_wall_us));
         let first = b.slice.clamp(1, b.max_fuel.max(1));
         let mut given = first;
         let mut result = self

@@ -135,23 +135,22 @@ impl HostState {
         if room == 0 {
             return;
         }
-        let (bytes, cut) = match bytes.get(..room) {
-            Some(b) if b.len() < bytes.len() => (b, true),
-            _ => (bytes, false),
-        };
-        self.printed += bytes.len();
+        let shown = bytes.get(..room).unwrap_or(bytes);
+        // Counting the dropped part too makes the notice below appear exactly once.
+        self.printed = self.printed.saturating_add(bytes.len());
         let mut out = LogWriter {
             name: &self.name,
             at_line_start: &mut self.at_line_start,
         };
-        for chunk in bytes.utf8_chunks() {
+        for chunk in shown.utf8_chunks() {
             let _ = out.write_str(chunk.valid());
             if !chunk.invalid().is_empty() {
                 let _ = out.write_str("\u{fffd}");
             }
         }
-        if cut {
-            let _ = out.write_str("[output limit reached for this frame]\n");
+        if self.printed >= PRINT_BUDGET {
+            let _ = out
+                .write_str("\n[print limit reached: further output from this call is dropped]\n");
         }
     }
 }
@@ -212,14 +211,23 @@ fn abi_trap(state: &mut HostState, call: &str, e: AbiError) -> wasmi::Error {
     stop(state, Stop::Trap(alloc::format!("{call}: {e}")))
 }
 
+/// The guest's memory: the handle saved after instantiation, or (in a `start` function,
+/// which runs before that) the export looked up by name.
+fn guest_memory(c: &Caller<'_, HostState>) -> Option<Memory> {
+    c.data().memory.or_else(|| {
+        c.get_export(wasm_abi::EXPORT_MEMORY)
+            .and_then(wasmi::Extern::into_memory)
+    })
+}
+
 /// Charges fuel for `pixels` of host drawing work and enforces the call's deadline.
 fn charge(caller: &mut Caller<'_, HostState>, pixels: usize) -> Result<(), wasmi::Error> {
     let cost = (pixels / PIXELS_PER_FUEL) as u64;
-    if cost > 0 {
-        if let Ok(fuel) = caller.get_fuel() {
-            // Running dry here makes the next wasm instruction stop for a budget check.
-            let _ = caller.set_fuel(fuel.saturating_sub(cost));
-        }
+    if cost > 0
+        && let Ok(fuel) = caller.get_fuel()
+    {
+        // Running dry here makes the next wasm instruction stop for a budget check.
+        let _ = caller.set_fuel(fuel.saturating_sub(cost));
     }
     let state = caller.data_mut();
     if state.past_deadline() {
@@ -254,7 +262,7 @@ pub fn linker(engine: &wasmi::Engine) -> Result<Linker<HostState>, wasmi::Error>
         env,
         "present",
         |mut c: Caller<'_, HostState>, ptr: i32, w: i32, h: i32| {
-            let Some(memory) = c.data().memory else {
+            let Some(memory) = guest_memory(&c) else {
                 return Err(stop(c.data_mut(), Stop::Trap("present: no memory".into())));
             };
             let (mem, state) = memory.data_and_store_mut(&mut c);
@@ -290,7 +298,7 @@ pub fn linker(engine: &wasmi::Engine) -> Result<Linker<HostState>, wasmi::Error>
         env,
         "print",
         |mut c: Caller<'_, HostState>, ptr: i32, len: i32| {
-            let Some(memory) = c.data().memory else {
+            let Some(memory) = guest_memory(&c) else {
                 return Err(stop(c.data_mut(), Stop::Trap("print: no memory".into())));
             };
             let (mem, state) = memory.data_and_store_mut(&mut c);

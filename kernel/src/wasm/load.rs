@@ -16,7 +16,9 @@ use wasm_abi::{
     EXPORT_FRAME, EXPORT_INIT, EXPORT_MEMORY, IMPORT_MODULE, ImportSig, MEMORY_LIMIT_BYTES,
     MEMORY_LIMIT_PAGES, ValType as AbiTy,
 };
-use wasmi::{CompilationMode, Config, EnforcedLimits, Engine, ExternType, FuncType, Module, ValType};
+use wasmi::{
+    CompilationMode, Config, EnforcedLimits, Engine, ExternType, FuncType, Module, ValType,
+};
 
 /// Deepest wasm call nesting; deeper recursion traps with "stack overflow".
 pub const MAX_RECURSION_DEPTH: usize = 1024;
@@ -84,7 +86,11 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, LoadError> {
 /// Checks imports and exports against ABI v1.
 pub fn check_interface(module: &Module) -> Result<(), LoadError> {
     for import in module.imports() {
-        let what = format!("`{}.{}`", printable(import.module()), printable(import.name()));
+        let what = format!(
+            "`{}.{}`",
+            printable(import.module()),
+            printable(import.name())
+        );
         if import.module() != IMPORT_MODULE {
             return Err(LoadError::Import(format!(
                 "{what}: games may only import functions from `{IMPORT_MODULE}`"

@@ -1,7 +1,42 @@
 //! WebAssembly games and programs, run by wasmi inside the kernel (ABI v1: docs/wasm-abi.md).
+//!
+//! A game is untrusted code, so the sandbox is built so that nothing a module does can
+//! hurt the kernel: wasmi validates it, [`load`] accepts only the ABI v1 interface and a
+//! memory within the 16 MiB limit, the store limits every resource (one memory, one table,
+//! one instance, bounded recursion), [`host`] checks every pointer a guest hands over, and
+//! [`game`] meters every call with fuel *and* a wall-clock deadline. Whatever happens, the
+//! game ends with a one-line message and the shell carries on.
+//!
+//! Modules:
+//! - [`load`]: engine configuration, validation, import/export checks;
+//! - [`host`]: the ten `env` imports;
+//! - [`screen`]: the off-screen back buffer the imports draw into;
+//! - [`game`]: an instantiated game and its budgeted `init`/`frame` calls;
+//! - [`stats`]: frame-time statistics.
+//!
+//! This file drives a game in real time ([`run`], for the shell) or as fast as possible
+//! without a display ([`run_headless`], for the test kernels).
 
+mod game;
+mod host;
+mod load;
+mod screen;
+mod stats;
+
+pub use game::{Budget, CallStats, End, Game, MAX_START_FUEL, Trap};
+pub use host::{KEY_QUEUE, MAX_TABLE_ELEMENTS, PRINT_BUDGET};
+pub use load::{LoadError, MAX_RECURSION_DEPTH, MAX_VALUE_STACK};
+pub use screen::{Encoding, Screen, ScreenError};
+pub use wasmi::TrapCode;
+
+use crate::arch::pit::uptime_ms;
+use crate::time::{rdtsc, tsc_to_us};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use stats::{Histogram, Ms};
 
 /// A module to run: its name (for messages) and its bytes.
 pub struct Program {
@@ -9,9 +44,227 @@ pub struct Program {
     pub bytes: Vec<u8>,
 }
 
+/// Frames per second the runner aims for.
+pub const FRAME_HZ: u64 = 60;
+/// Screen size used by [`run_headless`].
+pub const HEADLESS_SIZE: (usize, usize) = (640, 480);
+/// If the runner falls this far behind its frame schedule (slow frames), it stops trying
+/// to catch up and restarts the schedule from now.
+const MAX_LAG_MS: u64 = 100;
+
 /// Runs a program to its end (exit, Esc, or a trap), then restores the console.
-/// Returns true when it ended normally.
+/// Returns true when it ended normally (`exit(0)` or Esc).
 pub async fn run(program: Program) -> bool {
-    crate::println!("{}: the WebAssembly runtime is not implemented yet", program.name);
+    let Program { name, bytes } = program;
+    let name = load::printable(&name);
+    let Some((w, h, format)) = crate::console::with(|c| {
+        let fb = c.framebuffer();
+        (fb.width, fb.height, fb.format)
+    }) else {
+        crate::println!(
+            "{name}: games need a framebuffer, and this machine has none (serial only)"
+        );
+        return false;
+    };
+    let screen = match Screen::new(w, h, Encoding::Native(format)) {
+        Ok(s) => s,
+        Err(e) => {
+            crate::println!("{name}: {e}");
+            return false;
+        }
+    };
+    let mut game = match Game::load(&name, &bytes, screen, Budget::DEFAULT) {
+        Ok(g) => g,
+        Err(e) => {
+            crate::println!("{name}: {e}");
+            return false;
+        }
+    };
+    drop(bytes); // compiled: the file copy is no longer needed
+    crate::println!("{name}: running; Esc quits");
+    // The Enter that started the game must not reach it.
+    crate::input::discard_pending();
+    let mut frames = Histogram::new();
+    let mut blits = Histogram::new();
+    let mut max_fuel = 0;
+    let end = play(&mut game, &mut frames, &mut blits, &mut max_fuel).await;
+    game.finish();
+    drop(game);
+    crate::console::with(|c| c.repaint());
+    crate::input::discard_pending();
+    crate::println!("{name}: {end}");
+    crate::serial_println!(
+        "{name}: stats: frames={} frame_median_ms={} frame_worst_ms={} frame_mean_ms={} \
+         blit_median_ms={} blit_worst_ms={} max_fuel={max_fuel}",
+        frames.count(),
+        Ms(frames.median_us()),
+        Ms(frames.worst_us()),
+        Ms(frames.mean_us()),
+        Ms(blits.median_us()),
+        Ms(blits.worst_us()),
+    );
+    end.is_success()
+}
+
+/// The real-time loop: `init`, then `frame` at [`FRAME_HZ`] on the PIT clock, sleeping in
+/// between so the executor can halt the CPU. Each successful call is shown at once.
+async fn play(
+    game: &mut Game,
+    frames: &mut Histogram,
+    blits: &mut Histogram,
+    max_fuel: &mut u64,
+) -> End {
+    match game.init() {
+        Ok(s) => *max_fuel = s.fuel,
+        Err(end) => return end,
+    }
+    show(game);
+    let mut epoch = uptime_ms();
+    let mut n: u64 = 0;
+    loop {
+        n += 1;
+        let due = epoch + n * 1000 / FRAME_HZ;
+        let now = uptime_ms();
+        if due > now {
+            crate::task::timer::sleep_ms(due - now).await;
+        } else {
+            // Late: still let other tasks run, and give up on frames that are long gone.
+            YieldNow(false).await;
+            if now - due > MAX_LAG_MS {
+                epoch = now;
+                n = 0;
+            }
+        }
+        if pump_input(game) {
+            return End::Quit;
+        }
+        let t0 = rdtsc();
+        match game.frame() {
+            Ok(s) => *max_fuel = (*max_fuel).max(s.fuel),
+            Err(end) => return end,
+        }
+        let t1 = rdtsc();
+        show(game);
+        let t2 = rdtsc();
+        frames.record(tsc_to_us(t1.wrapping_sub(t0)));
+        blits.record(tsc_to_us(t2.wrapping_sub(t1)));
+    }
+}
+
+/// Copies the finished frame to the screen.
+fn show(game: &Game) {
+    crate::console::with(|c| game.screen().blit(c.framebuffer()));
+}
+
+/// Moves waiting key presses into the game's queue. True if the user asked to quit.
+fn pump_input(game: &mut Game) -> bool {
+    while let Some(key) = crate::input::try_key() {
+        match abi_key(key) {
+            KeyAction::Quit => return true,
+            KeyAction::Deliver(code) => game.press(code),
+            KeyAction::Drop => {}
+        }
+    }
     false
+}
+
+/// What a key press means to a running game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAction {
+    /// Hand this ABI code to `poll_key`.
+    Deliver(i32),
+    /// End the game: Esc (reserved by the ABI), or Ctrl-C (handy on a serial terminal,
+    /// where a lone Esc byte waits for the next byte to rule out an escape sequence).
+    Quit,
+    /// ABI v1 has no code for it.
+    Drop,
+}
+
+/// Maps a decoded key to what the game sees.
+pub fn abi_key(key: lineedit::Key) -> KeyAction {
+    use lineedit::Key as K;
+    use wasm_abi::Key as A;
+    let abi = match key {
+        K::Escape | K::CtrlC => return KeyAction::Quit,
+        K::Char(c) => A::Char(c),
+        K::Enter => A::Enter,
+        K::Backspace => A::Backspace,
+        K::Tab => A::Tab,
+        K::Up => A::Up,
+        K::Down => A::Down,
+        K::Left => A::Left,
+        K::Right => A::Right,
+        _ => return KeyAction::Drop,
+    };
+    match abi.code() {
+        wasm_abi::NO_KEY => KeyAction::Drop,
+        code => KeyAction::Deliver(code),
+    }
+}
+
+/// Resolves after letting every other ready task run once.
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// How a headless run went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// How the game ended, or `None` if it was still running after all frames.
+    pub end: Option<End>,
+    /// `frame` calls that returned normally.
+    pub frames: u32,
+    /// Most fuel used by one call.
+    pub max_fuel: u64,
+    /// Longest call, in microseconds.
+    pub max_call_us: u64,
+}
+
+/// Loads `bytes` and runs `init` plus up to `frames` frames back to back on a
+/// [`HEADLESS_SIZE`] screen in memory, with no keys and no waiting: everything [`run`]
+/// does except real-time pacing and the framebuffer. For tests and benchmarks.
+pub fn run_headless(bytes: &[u8], frames: u32, budget: Budget) -> Result<Outcome, LoadError> {
+    let (w, h) = HEADLESS_SIZE;
+    let screen = Screen::new(w, h, Encoding::Xrgb).map_err(LoadError::Screen)?;
+    let mut game = Game::load("wasm", bytes, screen, budget)?;
+    Ok(drive(&mut game, frames))
+}
+
+/// Calls `init` and up to `frames` frames of an already loaded game.
+pub fn drive(game: &mut Game, frames: u32) -> Outcome {
+    let mut out = Outcome {
+        end: None,
+        frames: 0,
+        max_fuel: 0,
+        max_call_us: 0,
+    };
+    let note = |s: CallStats, out: &mut Outcome| {
+        out.max_fuel = out.max_fuel.max(s.fuel);
+        out.max_call_us = out.max_call_us.max(s.us);
+    };
+    match game.init() {
+        Ok(s) => note(s, &mut out),
+        Err(end) => out.end = Some(end),
+    }
+    while out.end.is_none() && out.frames < frames {
+        match game.frame() {
+            Ok(s) => {
+                note(s, &mut out);
+                out.frames += 1;
+            }
+            Err(end) => out.end = Some(end),
+        }
+    }
+    game.finish();
+    out
 }

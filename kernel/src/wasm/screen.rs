@@ -74,8 +74,7 @@ impl Screen {
     /// take the kernel down by starting on a machine with little memory).
     pub fn new(width: usize, height: usize, encoding: Encoding) -> Result<Self, ScreenError> {
         let bad = ScreenError::BadSize { width, height };
-        if width == 0 || height == 0 || width > i32::MAX as usize || height > i32::MAX as usize
-        {
+        if width == 0 || height == 0 || width > i32::MAX as usize || height > i32::MAX as usize {
             return Err(bad);
         }
         let n = width.checked_mul(height).ok_or(bad)?;
@@ -94,11 +93,6 @@ impl Screen {
             black,
             pixels,
         })
-    }
-
-    /// A buffer matching a framebuffer's size and pixel format.
-    pub fn for_framebuffer(fb: &Framebuffer) -> Result<Self, ScreenError> {
-        Self::new(fb.width, fb.height, Encoding::Native(fb.format))
     }
 
     /// Width in pixels.
@@ -131,7 +125,9 @@ impl Screen {
         if x >= self.width {
             return None;
         }
-        self.pixels.get(y.checked_mul(self.width)?.checked_add(x)?).copied()
+        self.pixels
+            .get(y.checked_mul(self.width)?.checked_add(x)?)
+            .copied()
     }
 
     /// What `colour` (`0xRRGGBB`) looks like in this buffer.
@@ -195,9 +191,13 @@ impl Screen {
             let Some(dst) = self.pixels.get_mut(first..first + shown_w) else {
                 return 0;
             };
-            for (px, out) in src_row.chunks_exact(4).zip(dst.chunks_exact_mut(f)) {
-                let c = u32::from_le_bytes([px[0], px[1], px[2], px[3]]);
-                out.fill(self.encoding.encode(c));
+            for (px, out) in src_row
+                .as_chunks::<4>()
+                .0
+                .iter()
+                .zip(dst.chunks_exact_mut(f))
+            {
+                out.fill(self.encoding.encode(u32::from_le_bytes(*px)));
             }
             // The other f - 1 screen rows of this source row are copies of the first.
             for dy in 1..f {

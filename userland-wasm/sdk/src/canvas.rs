@@ -116,9 +116,69 @@ impl<const W: usize, const H: usize> Canvas<W, H> {
         }
     }
 
+    /// Draws a two-line message centred across the canvas, such as "GAME OVER" over "PRESS
+    /// ENTER": first dims the picture, then draws `title` in large letters (scale 3) and `hint`
+    /// in normal ones, placed and coloured as `style` says. An empty line draws nothing.
+    pub fn banner(&mut self, title: &str, hint: &str, style: BannerStyle) {
+        if style.keep < 256 {
+            self.dim(style.keep);
+        }
+        self.text_centered(style.title_y, title, style.title_color, 3);
+        self.text_centered(style.hint_y, hint, style.hint_color, 1);
+    }
+
     /// Shows the canvas on screen (one host call).
     pub fn present(&self) {
         crate::present(self.pixels(), W, H);
+    }
+}
+
+/// Where and how [`Canvas::banner`] draws. [`BannerStyle::new`] is the usual look; the other
+/// methods change one thing each: `BannerStyle::new(WHITE).at(100, 128).undimmed()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BannerStyle {
+    title_y: i32,
+    hint_y: i32,
+    title_color: u32,
+    hint_color: u32,
+    /// How much of the picture stays under the text, as in [`Canvas::dim`] (256: all of it).
+    keep: u32,
+}
+
+impl BannerStyle {
+    /// Both lines in `color`, the title's top at y = 80 and the hint's at y = 112 (on the
+    /// 200-pixel-high [`Screen`]), over the picture dimmed to 110/256.
+    pub const fn new(color: u32) -> Self {
+        BannerStyle {
+            title_y: 80,
+            hint_y: 112,
+            title_color: color,
+            hint_color: color,
+            keep: 110,
+        }
+    }
+
+    /// Puts the top of the title (21 pixels high) at `title_y` and of the hint (7 pixels) at
+    /// `hint_y`.
+    pub const fn at(self, title_y: i32, hint_y: i32) -> Self {
+        BannerStyle {
+            title_y,
+            hint_y,
+            ..self
+        }
+    }
+
+    /// Draws the hint in another colour than the title.
+    pub const fn hint_color(self, color: u32) -> Self {
+        BannerStyle {
+            hint_color: color,
+            ..self
+        }
+    }
+
+    /// Leaves the picture under the text as it is (e.g. when the game draws its own box).
+    pub const fn undimmed(self) -> Self {
+        BannerStyle { keep: 256, ..self }
     }
 }
 
@@ -130,7 +190,7 @@ impl<const W: usize, const H: usize> Default for Canvas<W, H> {
 
 #[cfg(test)]
 mod tests {
-    use super::Canvas;
+    use super::{BannerStyle, Canvas};
     use std::boxed::Box;
 
     type Small = Canvas<16, 10>;
@@ -175,6 +235,24 @@ mod tests {
         assert_eq!(c.get(0, 0), Some(0));
         let lit = c.pixels().iter().filter(|p| **p != 0).count();
         assert_eq!(lit, 10);
+    }
+
+    #[test]
+    fn banner_dims_then_writes() {
+        let mut c = Box::new(Canvas::<64, 40>::new());
+        c.clear(0x808080);
+        let style = BannerStyle {
+            keep: 128,
+            ..BannerStyle::new(0xff0000).at(2, 30).hint_color(0x00ff00)
+        };
+        c.banner("I", "1", style);
+        let count = |c: &Canvas<64, 40>, color| c.pixels().iter().filter(|p| **p == color).count();
+        assert!(count(&c, 0xff0000) > 0);
+        assert!(count(&c, 0x00ff00) > 0);
+        assert_eq!(c.get(0, 0), Some(0x404040));
+        c.clear(0x808080);
+        c.banner("", "", style.undimmed());
+        assert!(c.pixels().iter().all(|p| *p == 0x808080));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Why it exists: the host ABI (`docs/wasm-abi.md`) is a handful of raw `extern "C"` imports that
 //! take `i32` pointers. This crate wraps them in safe functions, adds the pieces every game
 //! otherwise rewrites (an off-screen [`Canvas`] presented in one host call, a bitmap font,
-//! a frame [`Ticker`], a single-threaded [`Global`] for game state) and installs a panic handler
-//! that reports the panic on the kernel log before ending the game.
+//! a frame [`Ticker`], a single-threaded [`Global`] for game state, the [`Game`] trait whose
+//! [`export_game!`] macro writes the `init`/`frame` exports) and installs a panic handler that
+//! reports the panic on the kernel log before ending the game.
 //!
 //! On non-wasm targets the imports are replaced by inert stand-ins so the drawing code can be
 //! unit-tested on the host; games themselves are only built for `wasm32-unknown-unknown`.
@@ -16,13 +17,15 @@ extern crate std;
 
 pub mod canvas;
 pub mod font;
+mod game;
 mod global;
 mod keys;
 mod sys;
 mod text;
 mod ticker;
 
-pub use canvas::{Canvas, Screen};
+pub use canvas::{BannerStyle, Canvas, Screen};
+pub use game::{Game, run_frame};
 pub use global::Global;
 pub use keys::{Dir, KeyExt};
 pub use text::TextBuf;
@@ -33,8 +36,8 @@ pub use wasm_abi::{Key, rgb};
 /// Everything a game usually needs, for `use rustos_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Canvas, Dir, Global, Key, KeyExt, Screen, TextBuf, Ticker, exit, poll_key, print, random,
-        random_below, rgb, time_ms,
+        BannerStyle, Canvas, Dir, Game, Global, Key, KeyExt, Screen, TextBuf, Ticker, exit,
+        poll_key, print, random, random_below, rgb, time_ms,
     };
     pub use core::fmt::Write as _;
 }

@@ -33,7 +33,7 @@ enum State {
     Over,
 }
 
-struct Game {
+struct Game2048 {
     /// Tile exponents: 0 = empty, 1 = 2, 2 = 4, ... 11 = 2048.
     cells: [[u8; N]; N],
     /// When each tile last appeared or merged (for the grow-in).
@@ -44,9 +44,9 @@ struct Game {
     won_once: bool,
 }
 
-impl Game {
+impl Game2048 {
     const fn empty() -> Self {
-        Game {
+        Game2048 {
             cells: [[0; N]; N],
             born: [[0; N]; N],
             score: 0,
@@ -54,14 +54,6 @@ impl Game {
             state: State::Playing,
             won_once: false,
         }
-    }
-
-    fn restart(&mut self, now: i64) {
-        let best = self.best.max(self.score);
-        *self = Game::empty();
-        self.best = best;
-        self.spawn(now);
-        self.spawn(now);
     }
 
     fn spawn(&mut self, now: i64) {
@@ -142,8 +134,20 @@ impl Game {
             })
         })
     }
+}
 
-    fn handle_key(&mut self, key: Key, now: i64) {
+impl Game for Game2048 {
+    const INITIAL: Self = Game2048::empty();
+
+    fn restart(&mut self, now: i64) {
+        let best = self.best.max(self.score);
+        *self = Game2048::empty();
+        self.best = best;
+        self.spawn(now);
+        self.spawn(now);
+    }
+
+    fn key(&mut self, key: Key, now: i64) {
         if key == Key::Enter || key.is_letter('r') {
             self.restart(now);
             return;
@@ -214,8 +218,11 @@ impl Game {
 fn banner(c: &mut Screen, title: &str, hint: &str) {
     c.fill_rect(0, 70, Screen::WIDTH, 60, 0xede0c8);
     c.rect(0, 70, Screen::WIDTH, 60, DARK_TEXT);
-    c.text_centered(80, title, DARK_TEXT, 3);
-    c.text_centered(110, hint, DARK_TEXT, 1);
+    c.banner(
+        title,
+        hint,
+        BannerStyle::new(DARK_TEXT).at(80, 110).undimmed(),
+    );
 }
 
 fn tile_color(exp: u8) -> u32 {
@@ -226,24 +233,4 @@ fn tile_color(exp: u8) -> u32 {
     COLORS.get(exp as usize).copied().unwrap_or(0x3c3a32)
 }
 
-static GAME: Global<Game> = Global::new(Game::empty());
-static SCREEN: Global<Screen> = Global::new(Screen::new());
-
-#[unsafe(no_mangle)]
-pub extern "C" fn init() {
-    GAME.with(|g| g.restart(time_ms()));
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn frame() {
-    let now = time_ms();
-    GAME.with(|g| {
-        while let Some(key) = poll_key() {
-            g.handle_key(key, now);
-        }
-        SCREEN.with(|c| {
-            g.draw(c, now);
-            c.present();
-        });
-    });
-}
+rustos_sdk::export_game!(Game2048);

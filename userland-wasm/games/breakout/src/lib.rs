@@ -82,13 +82,6 @@ impl Breakout {
         }
     }
 
-    fn restart(&mut self, now: i64) {
-        let best = self.best.max(self.score);
-        *self = Breakout::empty();
-        self.best = best;
-        self.last = now;
-    }
-
     fn serve(&mut self) {
         let speed = BALL_SPEED + (COLS * ROWS) as i32 - self.left as i32;
         // Launch up and to a random side, about 45-60 degrees.
@@ -96,62 +89,6 @@ impl Breakout {
         self.vx = side * speed * FP * (50 + random_below(25) as i32) / 100 / 1000;
         self.vy = -speed * FP * 85 / 100 / 1000;
         self.state = State::Playing;
-    }
-
-    fn handle_key(&mut self, key: Key, now: i64) {
-        match self.state {
-            State::Won | State::Over => {
-                if key == Key::Enter || key.is_letter('r') {
-                    self.restart(now);
-                }
-                return;
-            }
-            State::Paused => {
-                if key.is_letter('p') || key == Key::Enter || key == Key::Char(' ') {
-                    self.state = State::Playing;
-                }
-                return;
-            }
-            _ => {}
-        }
-        match key.dir() {
-            Some(Dir::Left) => {
-                self.push_dir = -1;
-                self.push_until = now + PUSH_MS;
-            }
-            Some(Dir::Right) => {
-                self.push_dir = 1;
-                self.push_until = now + PUSH_MS;
-            }
-            _ => {
-                if key == Key::Char(' ') || key == Key::Enter {
-                    if self.state == State::Serve {
-                        self.serve();
-                    }
-                } else if key.is_letter('p') && self.state == State::Playing {
-                    self.state = State::Paused;
-                } else if key.is_letter('r') {
-                    self.restart(now);
-                }
-            }
-        }
-    }
-
-    fn update(&mut self, now: i64) {
-        // Never simulate more than 100 ms at once (e.g. after a stall).
-        let mut t = self.last.max(now - 100);
-        self.last = now;
-        if matches!(self.state, State::Paused | State::Won | State::Over) {
-            return;
-        }
-        while t + STEP_MS <= now {
-            t += STEP_MS;
-            self.step(t);
-            if !matches!(self.state, State::Serve | State::Playing) {
-                break;
-            }
-        }
-        self.last = t; // the unsimulated remainder (< STEP_MS) carries over to the next frame
     }
 
     fn step(&mut self, t: i64) {
@@ -238,8 +175,75 @@ impl Breakout {
             }
         }
     }
+}
 
-    fn draw(&self, c: &mut Screen) {
+impl Game for Breakout {
+    const INITIAL: Self = Breakout::empty();
+
+    fn restart(&mut self, now: i64) {
+        let best = self.best.max(self.score);
+        *self = Breakout::empty();
+        self.best = best;
+        self.last = now;
+    }
+
+    fn key(&mut self, key: Key, now: i64) {
+        match self.state {
+            State::Won | State::Over => {
+                if key == Key::Enter || key.is_letter('r') {
+                    self.restart(now);
+                }
+                return;
+            }
+            State::Paused => {
+                if key.is_letter('p') || key == Key::Enter || key == Key::Char(' ') {
+                    self.state = State::Playing;
+                }
+                return;
+            }
+            _ => {}
+        }
+        match key.dir() {
+            Some(Dir::Left) => {
+                self.push_dir = -1;
+                self.push_until = now + PUSH_MS;
+            }
+            Some(Dir::Right) => {
+                self.push_dir = 1;
+                self.push_until = now + PUSH_MS;
+            }
+            _ => {
+                if key == Key::Char(' ') || key == Key::Enter {
+                    if self.state == State::Serve {
+                        self.serve();
+                    }
+                } else if key.is_letter('p') && self.state == State::Playing {
+                    self.state = State::Paused;
+                } else if key.is_letter('r') {
+                    self.restart(now);
+                }
+            }
+        }
+    }
+
+    fn update(&mut self, now: i64) {
+        // Never simulate more than 100 ms at once (e.g. after a stall).
+        let mut t = self.last.max(now - 100);
+        self.last = now;
+        if matches!(self.state, State::Paused | State::Won | State::Over) {
+            return;
+        }
+        while t + STEP_MS <= now {
+            t += STEP_MS;
+            self.step(t);
+            if !matches!(self.state, State::Serve | State::Playing) {
+                break;
+            }
+        }
+        self.last = t; // the unsimulated remainder (< STEP_MS) carries over to the next frame
+    }
+
+    fn draw(&self, c: &mut Screen, _now: i64) {
         c.clear(0x101018);
         c.fill_rect(0, 0, W, TOP - 2, 0x000000);
         let mut t = TextBuf::<32>::new();
@@ -274,8 +278,7 @@ impl Breakout {
             State::Playing => None,
         };
         if let Some((title, hint)) = banner {
-            c.text_centered(100, title, TEXT, 3);
-            c.text_centered(128, hint, TEXT, 1);
+            c.banner(title, hint, BannerStyle::new(TEXT).at(100, 128).undimmed());
         }
     }
 }
@@ -301,25 +304,4 @@ fn isqrt(n: i32) -> i32 {
     x
 }
 
-static GAME: Global<Breakout> = Global::new(Breakout::empty());
-static SCREEN: Global<Screen> = Global::new(Screen::new());
-
-#[unsafe(no_mangle)]
-pub extern "C" fn init() {
-    GAME.with(|g| g.restart(time_ms()));
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn frame() {
-    let now = time_ms();
-    GAME.with(|g| {
-        while let Some(key) = poll_key() {
-            g.handle_key(key, now);
-        }
-        g.update(now);
-        SCREEN.with(|c| {
-            g.draw(c);
-            c.present();
-        });
-    });
-}
+rustos_sdk::export_game!(Breakout);

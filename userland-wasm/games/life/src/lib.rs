@@ -47,18 +47,6 @@ impl Life {
         }
     }
 
-    fn reseed(&mut self, now: i64) {
-        for row in self.cells.iter_mut() {
-            for cell in row.iter_mut() {
-                // About 30% alive.
-                *cell = u8::from(random_below(100) < 30);
-            }
-        }
-        self.generation = 0;
-        self.count();
-        self.ticker = Ticker::new(SPEEDS[self.speed], now);
-    }
-
     fn count(&mut self) {
         self.population = self.cells.iter().flatten().filter(|c| **c > 0).count() as u32;
     }
@@ -90,7 +78,35 @@ impl Life {
         self.count();
     }
 
-    fn handle_key(&mut self, key: Key, now: i64) {
+    fn toggle(&mut self) {
+        let (x, y) = self.cursor;
+        self.cells[y][x] = if self.cells[y][x] > 0 { 0 } else { 1 };
+        self.count();
+    }
+
+    fn set_speed(&mut self, speed: usize) {
+        self.speed = speed.min(SPEEDS.len() - 1);
+        self.ticker.set_interval(SPEEDS[self.speed]);
+    }
+}
+
+impl Game for Life {
+    const INITIAL: Self = Life::empty();
+
+    /// Reseeds: a random soup of about 30% live cells.
+    fn restart(&mut self, now: i64) {
+        for row in self.cells.iter_mut() {
+            for cell in row.iter_mut() {
+                // About 30% alive.
+                *cell = u8::from(random_below(100) < 30);
+            }
+        }
+        self.generation = 0;
+        self.count();
+        self.ticker = Ticker::new(SPEEDS[self.speed], now);
+    }
+
+    fn key(&mut self, key: Key, now: i64) {
         if let Some(d) = key.dir() {
             let (dx, dy) = d.delta();
             self.cursor.0 = (self.cursor.0 as i32 + dx).rem_euclid(W as i32) as usize;
@@ -104,7 +120,7 @@ impl Life {
             }
             Key::Enter => self.toggle(),
             Key::Char(c) => match c.to_ascii_lowercase() {
-                'r' => self.reseed(now),
+                'r' => self.restart(now),
                 'c' => {
                     self.cells = [[0; W]; H];
                     self.generation = 0;
@@ -118,17 +134,6 @@ impl Life {
             },
             _ => {}
         }
-    }
-
-    fn toggle(&mut self) {
-        let (x, y) = self.cursor;
-        self.cells[y][x] = if self.cells[y][x] > 0 { 0 } else { 1 };
-        self.count();
-    }
-
-    fn set_speed(&mut self, speed: usize) {
-        self.speed = speed.min(SPEEDS.len() - 1);
-        self.ticker.set_interval(SPEEDS[self.speed]);
     }
 
     fn update(&mut self, now: i64) {
@@ -175,8 +180,11 @@ impl Life {
             1,
         );
         if self.population == 0 {
-            c.text_centered(88, "ALL DEAD", TEXT, 3);
-            c.text_centered(116, "PRESS R TO RESEED, OR DRAW WITH ENTER", TEXT, 1);
+            c.banner(
+                "ALL DEAD",
+                "PRESS R TO RESEED, OR DRAW WITH ENTER",
+                BannerStyle::new(TEXT).at(88, 116).undimmed(),
+            );
         }
     }
 }
@@ -192,25 +200,4 @@ fn age_color(age: u8) -> u32 {
     }
 }
 
-static GAME: Global<Life> = Global::new(Life::empty());
-static SCREEN: Global<Screen> = Global::new(Screen::new());
-
-#[unsafe(no_mangle)]
-pub extern "C" fn init() {
-    GAME.with(|g| g.reseed(time_ms()));
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn frame() {
-    let now = time_ms();
-    GAME.with(|g| {
-        while let Some(key) = poll_key() {
-            g.handle_key(key, now);
-        }
-        g.update(now);
-        SCREEN.with(|c| {
-            g.draw(c, now);
-            c.present();
-        });
-    });
-}
+rustos_sdk::export_game!(Life);

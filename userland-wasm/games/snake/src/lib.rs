@@ -65,19 +65,6 @@ impl Snake {
         }
     }
 
-    fn restart(&mut self, now: i64) {
-        let best = self.best.max(self.score);
-        *self = Snake::empty();
-        self.best = best;
-        let (x0, y) = (COLS / 2 - 4, ROWS / 2);
-        for i in 0..4 {
-            self.push_head((y * COLS + x0 + i) as u16);
-        }
-        self.place_food();
-        self.state = State::Playing;
-        self.ticker = Ticker::new(START_INTERVAL, now);
-    }
-
     fn push_head(&mut self, cell: u16) {
         if self.len > 0 {
             self.head = (self.head + 1) % CELLS;
@@ -102,41 +89,6 @@ impl Snake {
             .map(|i| (start + i) % CELLS)
             .find(|&c| !self.occupied[c]);
         self.food = free.unwrap_or(0) as u16;
-    }
-
-    fn handle_key(&mut self, key: Key, now: i64) {
-        match self.state {
-            State::Dead | State::Won => {
-                if key == Key::Enter || key.is_letter('r') {
-                    self.restart(now);
-                }
-            }
-            State::Paused => {
-                if key.is_letter('p') || key == Key::Char(' ') || key == Key::Enter {
-                    self.state = State::Playing;
-                    self.ticker.reset(now);
-                }
-            }
-            State::Playing => {
-                if key.is_letter('p') || key == Key::Char(' ') {
-                    self.state = State::Paused;
-                } else if let Some(d) = key.dir() {
-                    // Compare with the last queued turn, not the current heading.
-                    let last = self
-                        .queued
-                        .iter()
-                        .rev()
-                        .flatten()
-                        .next()
-                        .copied()
-                        .unwrap_or(self.dir);
-                    let free = self.queued.iter_mut().find(|q| q.is_none());
-                    if let Some(slot) = free.filter(|_| d != last && d != last.opposite()) {
-                        *slot = Some(d);
-                    }
-                }
-            }
-        }
     }
 
     fn step(&mut self) {
@@ -170,6 +122,58 @@ impl Snake {
             let faster = (self.ticker.interval() - 3).max(MIN_INTERVAL);
             self.ticker.set_interval(faster);
             self.place_food();
+        }
+    }
+}
+
+impl Game for Snake {
+    const INITIAL: Self = Snake::empty();
+
+    fn restart(&mut self, now: i64) {
+        let best = self.best.max(self.score);
+        *self = Snake::empty();
+        self.best = best;
+        let (x0, y) = (COLS / 2 - 4, ROWS / 2);
+        for i in 0..4 {
+            self.push_head((y * COLS + x0 + i) as u16);
+        }
+        self.place_food();
+        self.state = State::Playing;
+        self.ticker = Ticker::new(START_INTERVAL, now);
+    }
+
+    fn key(&mut self, key: Key, now: i64) {
+        match self.state {
+            State::Dead | State::Won => {
+                if key == Key::Enter || key.is_letter('r') {
+                    self.restart(now);
+                }
+            }
+            State::Paused => {
+                if key.is_letter('p') || key == Key::Char(' ') || key == Key::Enter {
+                    self.state = State::Playing;
+                    self.ticker.reset(now);
+                }
+            }
+            State::Playing => {
+                if key.is_letter('p') || key == Key::Char(' ') {
+                    self.state = State::Paused;
+                } else if let Some(d) = key.dir() {
+                    // Compare with the last queued turn, not the current heading.
+                    let last = self
+                        .queued
+                        .iter()
+                        .rev()
+                        .flatten()
+                        .next()
+                        .copied()
+                        .unwrap_or(self.dir);
+                    let free = self.queued.iter_mut().find(|q| q.is_none());
+                    if let Some(slot) = free.filter(|_| d != last && d != last.opposite()) {
+                        *slot = Some(d);
+                    }
+                }
+            }
         }
     }
 
@@ -233,32 +237,9 @@ impl Snake {
             State::Won => Some(("YOU WIN!", "PRESS ENTER")),
         };
         if let Some((title, hint)) = banner {
-            c.dim(110);
-            c.text_centered(80, title, TEXT, 3);
-            c.text_centered(112, hint, TEXT, 1);
+            c.banner(title, hint, BannerStyle::new(TEXT));
         }
     }
 }
 
-static GAME: Global<Snake> = Global::new(Snake::empty());
-static SCREEN: Global<Screen> = Global::new(Screen::new());
-
-#[unsafe(no_mangle)]
-pub extern "C" fn init() {
-    GAME.with(|g| g.restart(time_ms()));
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn frame() {
-    let now = time_ms();
-    GAME.with(|g| {
-        while let Some(key) = poll_key() {
-            g.handle_key(key, now);
-        }
-        g.update(now);
-        SCREEN.with(|c| {
-            g.draw(c, now);
-            c.present();
-        });
-    });
-}
+rustos_sdk::export_game!(Snake);

@@ -112,16 +112,6 @@ impl Tetris {
         }
     }
 
-    fn restart(&mut self, now: i64) {
-        let best = self.best.max(self.score);
-        *self = Tetris::empty();
-        self.best = best;
-        self.next = self.draw_from_bag();
-        self.state = State::Playing;
-        self.gravity = Ticker::new(self.interval(), now);
-        self.new_piece();
-    }
-
     fn level(&self) -> u32 {
         self.lines / 10 + 1
     }
@@ -218,7 +208,32 @@ impl Tetris {
         self.new_piece();
     }
 
-    fn handle_key(&mut self, key: Key, now: i64) {
+    fn ghost(&self) -> Piece {
+        let mut g = self.piece;
+        loop {
+            let below = Piece { y: g.y + 1, ..g };
+            if !self.fits(&below) {
+                return g;
+            }
+            g = below;
+        }
+    }
+}
+
+impl Game for Tetris {
+    const INITIAL: Self = Tetris::empty();
+
+    fn restart(&mut self, now: i64) {
+        let best = self.best.max(self.score);
+        *self = Tetris::empty();
+        self.best = best;
+        self.next = self.draw_from_bag();
+        self.state = State::Playing;
+        self.gravity = Ticker::new(self.interval(), now);
+        self.new_piece();
+    }
+
+    fn key(&mut self, key: Key, now: i64) {
         match self.state {
             State::Over => {
                 if key == Key::Enter || key.is_letter('r') {
@@ -280,18 +295,7 @@ impl Tetris {
         }
     }
 
-    fn ghost(&self) -> Piece {
-        let mut g = self.piece;
-        loop {
-            let below = Piece { y: g.y + 1, ..g };
-            if !self.fits(&below) {
-                return g;
-            }
-            g = below;
-        }
-    }
-
-    fn draw(&self, c: &mut Screen) {
+    fn draw(&self, c: &mut Screen, _now: i64) {
         c.clear(BG);
         let (bw, bh) = (BW as i32 * CELL, BH as i32 * CELL);
         c.fill_rect(BOARD_X, BOARD_Y, bw, bh, WELL);
@@ -402,29 +406,14 @@ fn block(c: &mut Screen, x: i32, y: i32, color: u32) {
 
 fn overlay(c: &mut Screen, title: &str, hint: &str) {
     c.fill_rect(0, 78, Screen::WIDTH, 44, 0x000000);
-    c.text_centered(84, title, TEXT, 3);
-    c.text_centered(110, hint, DIM, 1);
+    c.banner(
+        title,
+        hint,
+        BannerStyle::new(TEXT)
+            .at(84, 110)
+            .hint_color(DIM)
+            .undimmed(),
+    );
 }
 
-static GAME: Global<Tetris> = Global::new(Tetris::empty());
-static SCREEN: Global<Screen> = Global::new(Screen::new());
-
-#[unsafe(no_mangle)]
-pub extern "C" fn init() {
-    GAME.with(|g| g.restart(time_ms()));
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn frame() {
-    let now = time_ms();
-    GAME.with(|g| {
-        while let Some(key) = poll_key() {
-            g.handle_key(key, now);
-        }
-        g.update(now);
-        SCREEN.with(|c| {
-            g.draw(c);
-            c.present();
-        });
-    });
-}
+rustos_sdk::export_game!(Tetris);

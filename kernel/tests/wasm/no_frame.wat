@@ -1,0 +1,2 @@
+;; No frame export.
+(module (memory (export "memory") 1) (func (export "init")))

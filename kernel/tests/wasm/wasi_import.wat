@@ -1,0 +1,3 @@
+;; Imports from another module (WASI).
+(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1) (func (export "init")) (func (export "frame")))

@@ -400,6 +400,136 @@ def reboots(ctx: Context) -> str:
         return f"reset; QEMU exited with status {code}"
 
 
+GAME_KEYS = {
+    "snake": ["up", "left", "down", "left"],
+    "tetris": ["left", "up", "right", "down", "spc"],
+    "2048": ["left", "up", "right", "down"],
+    "life": ["spc", "r", "spc"],
+    "breakout": ["spc", "left", "left", "right"],
+}
+
+
+def play_game(m: qemu.Machine, ctx: Context, game: str, keys: list[str]) -> str:
+    mark = m.mark()
+    m.write_serial(f"play {game}\r")
+    expect(m, rf"{game}: running", f"{game} starts", since=mark)
+    time.sleep(2.5)
+    before = ctx.artifacts / f"game-{game}-before.ppm"
+    m.screendump(str(before))
+    for k in keys:
+        m.send_key(k)
+        time.sleep(0.4)
+    time.sleep(1.5)
+    after = ctx.artifacts / f"game-{game}-after.ppm"
+    m.screendump(str(after))
+    m.screendump(str(ctx.artifacts / f"game-{game}.png"))
+    s = qemu.screen_summary(str(after))
+    if before.read_bytes() == after.read_bytes():
+        raise Failure(f"{game}: the picture did not change after keys")
+    if s["colours"] < 3:
+        raise Failure(f"{game}: the screen looks empty: {s}")
+    m.send_key("esc")
+    stats = expect(m, rf"{game}: (quit|exited)[^\r\n]*", f"{game} ends on Esc", since=mark)
+    prompt(m, mark)
+    if "trap" in m.text_since(mark):
+        raise Failure(f"{game} trapped: {m.text_since(mark)[-300:]}")
+    return stats.group(0)
+
+
+def games(ctx: Context) -> str:
+    """Each game starts, reacts to keys (the picture changes), and Esc returns to the shell."""
+    with ctx.machine("games") as m:
+        shell_ready(m)
+        listed = serial_cmd(m, "games")
+        for g in GAME_KEYS:
+            must_contain(listed, g, "games lists every game")
+        ended = [play_game(m, ctx, g, keys) for g, keys in GAME_KEYS.items()]
+        must_contain(serial_cmd(m, "play nosuchgame"), "nosuchgame", "unknown game")
+        must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after the games")
+        return f"{len(ended)} games played"
+
+
+def wasm_module(frame_body: bytes, memory_pages: int = 1) -> bytes:
+    """A minimal ABI v1 module (memory, init, frame) whose frame runs `frame_body`."""
+    def vec(items: list[bytes]) -> bytes:
+        return leb(len(items)) + b"".join(items)
+
+    def leb(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def section(idx: int, body: bytes) -> bytes:
+        return bytes([idx]) + leb(len(body)) + body
+
+    def name(s: str) -> bytes:
+        return leb(len(s)) + s.encode()
+
+    types = section(1, vec([b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x00", b"\x00"]))
+    memory = section(5, vec([b"\x00" + leb(memory_pages)]))
+    exports = section(7, vec([name("memory") + b"\x02\x00", name("init") + b"\x00\x00",
+                              name("frame") + b"\x00\x01"]))
+    init_body = b"\x00\x0b"
+    frame = b"\x00" + frame_body + b"\x0b"
+    code = section(10, vec([leb(len(init_body)) + init_body, leb(len(frame)) + frame]))
+    return b"\x00asm\x01\x00\x00\x00" + types + funcs + memory + exports + code
+
+
+HOSTILE = {
+    # loop br 0 end: runs forever
+    "loop": (wasm_module(b"\x03\x40\x0c\x00\x0b"), r"out of fuel"),
+    # unreachable
+    "unreachable": (wasm_module(b"\x00"), r"unreachable"),
+    # i32.const 0x7fffffff; i32.load; drop: out of bounds
+    "oob": (wasm_module(b"\x41\xff\xff\xff\xff\x07\x28\x02\x00\x1a"), r"out.of.bounds"),
+    # i32.const 1; i32.const 0; i32.div_s; drop
+    "divzero": (wasm_module(b"\x41\x01\x41\x00\x6d\x1a"), r"divide by zero|division by zero"),
+    "garbage": (bytes(range(256)) * 4, r"not a valid WebAssembly module"),
+    "truncated": (wasm_module(b"\x00")[:20], r"not a valid WebAssembly module"),
+}
+
+
+def hostile_modules(ctx: Context) -> str:
+    """Hostile and malformed modules end with a clear message; the shell, heap and files live."""
+    import io
+    import tarfile
+
+    root = Path(__file__).resolve().parent.parent
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as out:
+        with tarfile.open(root / "build" / "initrd.tar") as src:
+            for member in src.getmembers():
+                out.addfile(member, src.extractfile(member) if member.isfile() else None)
+        for name, (data, _) in HOSTILE.items():
+            info = tarfile.TarInfo(f"./hostile/{name}.wasm")
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    initrd = ctx.artifacts / "initrd-hostile.tar"
+    initrd.write_bytes(buf.getvalue())
+    iso = variant_iso(ctx, "hostile", initrd=initrd)
+    try:
+        log = ctx.artifacts / f"e2e-hostile-{ctx.firmware}.log"
+        with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
+            shell_ready(m)
+            for name, (_, want) in HOSTILE.items():
+                out = serial_cmd(m, f"run /hostile/{name}.wasm", timeout=60)
+                if not re.search(want, out):
+                    raise Failure(f"{name}.wasm: expected /{want}/ in:\n{out[-400:]}")
+            must_contain(serial_cmd(m, "cat /etc/motd"), "Welcome to RustOS", "files after hostile modules")
+            must_contain(serial_cmd(m, "mem"), "heap:", "heap after hostile modules")
+            must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after hostile modules")
+            if "PANIC" in m.text():
+                raise Failure("kernel panic")
+            return f"{len(HOSTILE)} hostile modules refused or stopped"
+    finally:
+        iso.unlink(missing_ok=True)
+
+
 def boots_without_framebuffer(ctx: Context) -> str:
     """No display adapter: the kernel runs serial-only, and the shell works."""
     with ctx.machine("nofb", extra=["-vga", "none"]) as m:
@@ -434,4 +564,4 @@ def full_heap(ctx: Context) -> str:
 
 
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
-       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, power_off, reboots]
+       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, games, hostile_modules, power_off, reboots]

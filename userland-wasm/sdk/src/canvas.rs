@@ -117,8 +117,9 @@ impl<const W: usize, const H: usize> Canvas<W, H> {
     }
 
     /// Draws a two-line message centred across the canvas, such as "GAME OVER" over "PRESS
-    /// ENTER": first dims the picture, then draws `title` in large letters (scale 3) and `hint`
-    /// in normal ones, placed and coloured as `style` says. An empty line draws nothing.
+    /// ENTER": dims the picture (unless the style is [`undimmed`](BannerStyle::undimmed)), then
+    /// draws `title` in large letters (scale 3) and `hint` in normal ones, placed and coloured as
+    /// `style` says. An empty line draws nothing.
     pub fn banner(&mut self, title: &str, hint: &str, style: BannerStyle) {
         if style.keep < 256 {
             self.dim(style.keep);

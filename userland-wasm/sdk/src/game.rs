@@ -1,4 +1,5 @@
-//! [`Game`] and [`export_game!`]: the `init`/`frame` plumbing every game would otherwise repeat.
+//! [`Game`] and [`export_game!`](crate::export_game!): the `init`/`frame` plumbing that every
+//! game would otherwise repeat.
 //!
 //! The host calls two exports: `init()` once, then `frame()` about 60 times a second. Every game
 //! does the same in them: keep its state and a [`Screen`] in statics, start a round in `init`,
@@ -7,7 +8,8 @@
 
 use crate::{Key, Screen, poll_key, time_ms};
 
-/// A game the SDK can drive from the host's `init` and `frame` calls (see [`export_game!`]).
+/// A game the SDK can drive from the host's `init` and `frame` calls: see
+/// [`export_game!`](crate::export_game!).
 ///
 /// All times are the host clock in milliseconds ([`time_ms`]), read once per frame.
 pub trait Game {
@@ -33,8 +35,8 @@ pub trait Game {
 }
 
 /// One frame: reads the clock, passes every pending key to [`Game::key`], then calls
-/// [`Game::update`] and [`Game::draw`] and presents `screen`. [`export_game!`]'s `frame()` calls
-/// it; there is rarely a reason to call it yourself.
+/// [`Game::update`] and [`Game::draw`] and presents `screen`. The `frame()` that
+/// [`export_game!`](crate::export_game!) writes calls it; a game rarely needs it directly.
 pub fn run_frame<G: Game>(game: &mut G, screen: &mut Screen) {
     let now = time_ms();
     while let Some(key) = poll_key() {
@@ -47,9 +49,35 @@ pub fn run_frame<G: Game>(game: &mut G, screen: &mut Screen) {
 
 /// Exports the `init()` and `frame()` functions the host calls, driving the [`Game`] type given.
 ///
-/// ```ignore
-/// impl Game for Pong { /* ... */ }
-/// rustos_sdk::export_game!(Pong);
+/// ```
+/// use rustos_sdk::prelude::*;
+///
+/// /// Counts key presses.
+/// struct Counter {
+///     presses: u32,
+/// }
+///
+/// impl Game for Counter {
+///     const INITIAL: Self = Counter { presses: 0 };
+///
+///     fn restart(&mut self, _now: i64) {
+///         self.presses = 0;
+///     }
+///
+///     fn key(&mut self, _key: Key, _now: i64) {
+///         self.presses += 1;
+///     }
+///
+///     fn draw(&self, c: &mut Screen, _now: i64) {
+///         c.clear(0x000000);
+///         let mut t = TextBuf::<16>::new();
+///         let _ = write!(t, "{}", self.presses);
+///         c.text_centered(96, t.as_str(), 0xffffff, 1);
+///     }
+/// }
+///
+/// rustos_sdk::export_game!(Counter);
+/// # fn main() {}
 /// ```
 ///
 /// It keeps the game and a [`Screen`](crate::Screen) in two private statics (the screen starts

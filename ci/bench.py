@@ -119,13 +119,10 @@ def main() -> int:
                 m.send_key("esc")
                 m.wait_for(PROMPT, timeout=30, since=mark)
                 text = m.text_since(mark)
-                ft = re.search(r"frames?:? .*?median ([\d.]+) ms.*?worst ([\d.]+) ms", text)
+                ft = re.search(r"frame_median_ms=([\d.]+) frame_worst_ms=([\d.]+)", text)
                 if ft:
                     figures[f"wasm_{game}_frame_median_ms"] = (float(ft.group(1)), "ms")
                     figures[f"wasm_{game}_frame_worst_ms"] = (float(ft.group(2)), "ms")
-        wasm = run_cmd(m, "bench wasm", timeout=300)
-        for name, value, unit in BENCH_LINE.findall(wasm):
-            figures[name] = (float(value), unit)
     print(f"\n{'figure':40} {'value':>14}  unit")
     for name, (value, unit) in figures.items():
         print(f"{name:40} {value:14.3f}  {unit}")

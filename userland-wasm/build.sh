@@ -25,8 +25,9 @@ for dir in games/*/; do
     packages+=(-p "game-$name")
 done
 
-# sdk-probe is test-only: built for the harness, never copied to OUTDIR.
-cargo build --release --target wasm32-unknown-unknown "${packages[@]}" -p sdk-probe
+# sdk-probe is test-only: built for the harness, never copied to OUTDIR. wasm-bench is the
+# kernel's benchmark module: copied to OUTDIR/../bench/bench.wasm.
+cargo build --release --target wasm32-unknown-unknown "${packages[@]}" -p sdk-probe -p wasm-bench
 
 release="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release"
 for name in "${names[@]}"; do
@@ -36,3 +37,5 @@ for name in "${names[@]}"; do
     printf '%s\n' "${desc:-$name}" > "$out/$name.txt"
     printf '%-10s %6d bytes  %s\n' "$name" "$(wc -c < "$out/$name.wasm")" "${desc:-}"
 done
+mkdir -p "$out/../bench"
+cp "$release/wasm_bench.wasm" "$out/../bench/bench.wasm"

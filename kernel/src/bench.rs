@@ -314,3 +314,86 @@ pub fn keys(r: &mut Report) {
         "scancodes",
     );
 }
+
+/// WebAssembly: the same life step (crate `life-step`) natively and in wasm, and a 320x200
+/// frame drawn with one `put_pixel` call per pixel against one `present` call. Uses
+/// /bench/bench.wasm from the initrd.
+pub fn wasm(r: &mut Report) {
+    use crate::wasm::{Budget, Encoding, Game, Screen};
+    let bytes = match crate::fs::read_copy("/bench/bench.wasm") {
+        Ok(b) => b,
+        Err(e) => {
+            r.note(&alloc::format!("wasm: /bench/bench.wasm: {e}"));
+            return;
+        }
+    };
+    // Generous limits: a benchmark frame may take long under emulation.
+    let budget = Budget {
+        slice: 50_000_000,
+        max_fuel: 5_000_000_000,
+        max_wall_us: 60_000_000,
+    };
+    let Ok(screen) = Screen::new(320, 200, Encoding::Xrgb) else {
+        r.note("wasm: no memory for the screen");
+        return;
+    };
+    let mut game = match Game::load("bench", &bytes, screen, budget) {
+        Ok(g) => g,
+        Err(e) => {
+            r.note(&alloc::format!("wasm: {e}"));
+            return;
+        }
+    };
+    if game.init().is_err() {
+        r.note("wasm: init failed");
+        return;
+    }
+    // Times `n` frames in the mode selected by `key` (after one warm-up frame).
+    let mut timed = |key: u8, n: u32| -> Option<u64> {
+        game.press(key as i32);
+        game.frame().ok()?;
+        let t0 = rdtsc();
+        for _ in 0..n {
+            game.frame().ok()?;
+        }
+        Some((rdtsc() - t0) / n as u64)
+    };
+    const STEPS: u32 = 10;
+    let (Some(t_life), Some(t_pixels), Some(t_present)) =
+        (timed(b'l', STEPS), timed(b'p', 5), timed(b'f', 5))
+    else {
+        r.note("wasm: the benchmark module trapped");
+        return;
+    };
+    // Native: the same code on the same grid.
+    let n = 256 * 256;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    if a.try_reserve_exact(n).is_err() || b.try_reserve_exact(n).is_err() {
+        return;
+    }
+    a.resize(n, 0);
+    b.resize(n, 0);
+    life_step::seed(&mut a, 12345);
+    life_step::step(&a, &mut b, 256, 256); // warm-up
+    let t0 = rdtsc();
+    for _ in 0..STEPS {
+        life_step::step(&a, &mut b, 256, 256);
+        core::mem::swap(&mut a, &mut b);
+    }
+    let t_native = ((rdtsc() - t0) / STEPS as u64).max(1);
+    let ms = |t: u64| secs(t) * 1e3;
+    r.figure("life_step_256x256_wasm_ms", ms(t_life), "ms");
+    r.figure("life_step_256x256_native_ms", ms(t_native), "ms");
+    r.figure(
+        "life_wasm_over_native",
+        t_life as f64 / t_native as f64,
+        "x",
+    );
+    r.figure("frame_put_pixel_320x200_ms", ms(t_pixels), "ms");
+    r.figure("frame_present_320x200_ms", ms(t_present), "ms");
+    r.figure(
+        "put_pixel_over_present",
+        t_pixels as f64 / t_present.max(1) as f64,
+        "x",
+    );
+}

@@ -1,4 +1,4 @@
-//! `bench [console|alloc|fs|keys|all]`: in-kernel benchmarks (see BENCHMARKS.md).
+//! `bench [console|alloc|fs|keys|wasm|all]`: in-kernel benchmarks (see BENCHMARKS.md).
 use super::Command;
 use crate::bench::{self, Report};
 use crate::shell::{Output, Shell};
@@ -7,7 +7,7 @@ use alloc::string::String;
 
 pub const COMMAND: Command = Command {
     name: "bench",
-    usage: "[console|alloc|fs|keys|all]",
+    usage: "[console|alloc|fs|keys|wasm|all]",
     summary: "run the built-in benchmarks",
     help: "Each figure is printed as 'BENCH name value unit', with its baseline measured in the same run.\n`make bench` boots RustOS, runs these and writes the results.",
     run,
@@ -21,15 +21,17 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         "alloc" => bench::alloc(&mut r),
         "fs" => bench::fs(&mut r),
         "keys" => bench::keys(&mut r),
+        "wasm" => bench::wasm(&mut r),
         "all" => {
             bench::alloc(&mut r);
             bench::fs(&mut r);
             bench::console(&mut r);
+            bench::wasm(&mut r);
             bench::keys(&mut r);
         }
         other => {
             return Err(format!(
-                "unknown benchmark '{other}' (console, alloc, fs, keys, all)"
+                "unknown benchmark '{other}' (console, alloc, fs, keys, wasm, all)"
             ));
         }
     }

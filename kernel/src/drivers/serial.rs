@@ -133,6 +133,12 @@ static RX_CONSUMER: Mutex<Option<Consumer<'static, u8>>> = Mutex::new(None);
 pub static RX_WAKER: AtomicWaker = AtomicWaker::new();
 /// Received bytes dropped because the ring was full.
 pub static RX_DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Set by the interrupt handler when it stopped receive interrupts because the ring was
+/// full; the reader turns them back on once there is room (flow control: the bytes wait in
+/// the UART, and a sender that honours it, like QEMU, pauses instead of losing data).
+static RX_PAUSED: AtomicBool = AtomicBool::new(false);
+const IER_PORT: u16 = COM1 + 1;
+const IER_DATA_READY: u8 = 0x01;
 
 /// Enables the receive interrupt and registers its handler.
 pub fn init_input() {
@@ -160,6 +166,14 @@ extern "x86-interrupt" fn com1_interrupt(_frame: InterruptStackFrame) {
     let producer = unsafe { (*RX_PRODUCER.get()).as_mut() };
     if let Some(p) = producer {
         for _ in 0..64 {
+            if !p.ready() {
+                // Ring full: leave the rest in the UART and stop its receive interrupt
+                // until the reader has made room (see `pop_input`).
+                RX_PAUSED.store(true, Ordering::Release);
+                // SAFETY: IER is COM1's interrupt-enable register; 0 masks all its IRQs.
+                unsafe { Port::<u8>::new(IER_PORT).write(0) };
+                break;
+            }
             // SAFETY: see above.
             if unsafe { lsr.read() } & 0x01 == 0 {
                 break;
@@ -177,5 +191,16 @@ extern "x86-interrupt" fn com1_interrupt(_frame: InterruptStackFrame) {
 
 /// Takes the next received byte, if any.
 pub fn pop_input() -> Option<u8> {
-    RX_CONSUMER.lock().as_mut()?.dequeue()
+    let mut guard = RX_CONSUMER.lock();
+    let consumer = guard.as_mut()?;
+    let byte = consumer.dequeue();
+    if RX_PAUSED.load(Ordering::Acquire) && consumer.len() < RX_RING / 2 {
+        RX_PAUSED.store(false, Ordering::Release);
+        // SAFETY: re-enables COM1's receive interrupt (masked by the handler when the ring
+        // was full); pending bytes raise it again at once.
+        x86_64::instructions::interrupts::without_interrupts(|| unsafe {
+            Port::<u8>::new(IER_PORT).write(IER_DATA_READY)
+        });
+    }
+    byte
 }

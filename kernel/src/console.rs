@@ -148,7 +148,10 @@ impl Console {
         match self.shadow.as_mut() {
             Some(buf) => {
                 let slot = (r + self.top) % self.rows;
-                (&mut buf[slot * cell_h * width..(slot + 1) * cell_h * width], width)
+                (
+                    &mut buf[slot * cell_h * width..(slot + 1) * cell_h * width],
+                    width,
+                )
             }
             None => {
                 let surface = self.fb.surface();
@@ -285,7 +288,11 @@ impl Console {
         if self.col >= self.cols {
             self.newline();
         }
-        let weight = if self.bold { FontWeight::Bold } else { FontWeight::Regular };
+        let weight = if self.bold {
+            FontWeight::Bold
+        } else {
+            FontWeight::Regular
+        };
         let raster = get_raster(c, weight, self.height)
             .or_else(|| get_raster('\u{fffd}', weight, self.height))
             .or_else(|| get_raster('?', weight, self.height));

@@ -264,7 +264,11 @@ mod tests {
     #[test_case]
     fn reads_files_from_the_initrd() {
         let motd = crate::fs::read_copy("/etc/motd").expect("/etc/motd is in the initrd");
-        assert!(core::str::from_utf8(&motd).unwrap().contains("Welcome to RustOS"));
+        assert!(
+            core::str::from_utf8(&motd)
+                .unwrap()
+                .contains("Welcome to RustOS")
+        );
         let games = crate::fs::with(|fs| fs.read_dir("/games").map(|d| d.len())).unwrap();
         assert!(games >= 4, "the games are packed into the initrd");
         assert_eq!(
@@ -277,7 +281,10 @@ mod tests {
     fn writes_files_in_ram() {
         crate::fs::with(|fs| fs.write("/tmp-test.txt", b"hello")).unwrap();
         crate::fs::with(|fs| fs.append("/tmp-test.txt", b" world")).unwrap();
-        assert_eq!(crate::fs::read_copy("/tmp-test.txt").unwrap(), b"hello world");
+        assert_eq!(
+            crate::fs::read_copy("/tmp-test.txt").unwrap(),
+            b"hello world"
+        );
         crate::fs::with(|fs| fs.remove("/tmp-test.txt", false)).unwrap();
     }
 

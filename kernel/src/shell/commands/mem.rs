@@ -33,8 +33,10 @@ fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> 
     );
     let _ = writeln!(
         out,
-        "        grown {} times, {} allocations refused",
-        h.growths, h.failures
+        "        {} KiB cached in small-block lists; grown {} times, {} allocations refused",
+        h.cached / 1024,
+        h.growths,
+        h.failures
     );
     Ok(())
 }

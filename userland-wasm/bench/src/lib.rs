@@ -36,7 +36,7 @@ struct State {
 }
 
 static mut STATE: State = State {
-    mode: b'l',
+    mode: 0, // 0 (or 'l'): life; all-zero so the state lives in .bss, not in the file
     tick: 0,
     grids: [[0; LIFE_W * LIFE_H]; 2],
     current: 0,

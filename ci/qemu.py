@@ -52,6 +52,40 @@ def firmware_args(firmware: str, workdir: str) -> list[str]:
     ]
 
 
+def kvm_works(timeout: float = 3.0) -> bool:
+    """True if QEMU can run a guest with KVM here.
+
+    /dev/kvm existing is not enough (some VMs expose one that aborts or hangs), so this boots
+    a 64 KiB stand-in BIOS whose reset vector writes to isa-debug-exit, and checks that QEMU
+    exits with the guest's code in time.
+    """
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    rom = bytearray(b"\xf4" * 65536)  # hlt everywhere
+    # Reset vector (last 16 bytes): fwait; fninit; fwait (the x87 start-up that OVMF does
+    # first, and where broken KVM set-ups fail); mov al, 0x10; out 0xf4, al; hlt
+    rom[-16:-7] = b"\x9b\xdb\xe3\x9b\xb0\x10\xe6\xf4\xf4"
+    with tempfile.NamedTemporaryFile(suffix=".rom") as f:
+        f.write(rom)
+        f.flush()
+        try:
+            p = subprocess.run(
+                ["qemu-system-x86_64", "-accel", "kvm", "-machine", "q35", "-nodefaults",
+                 "-display", "none", "-bios", f.name,
+                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            return p.returncode == EXIT_SUCCESS
+        except (subprocess.TimeoutExpired, OSError):
+            return False
+
+
+def resolve_accel(accel: str) -> str:
+    """`auto` means KVM when it demonstrably works, else TCG (always works, slower)."""
+    if accel != "auto":
+        return accel
+    return "kvm" if kvm_works() else "tcg"
+
+
 def base_args(iso: str, firmware: str, mem: str, accel: str, workdir: str) -> list[str]:
     return [
         "qemu-system-x86_64",
@@ -320,6 +354,8 @@ def run_interactive(iso: str, firmware: str, mem: str, accel: str):
     workdir = tempfile.mkdtemp(prefix="rustos-run-")
     if firmware == "auto":
         firmware = "uefi"
+    accel = resolve_accel(accel)
+    print(f"run: QEMU acceleration: {accel}" + (" (KVM not usable here)" if accel == "tcg" else ""))
     args = base_args(iso, firmware, mem, accel, workdir)
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         args += ["-serial", "stdio"]
@@ -342,6 +378,6 @@ if __name__ == "__main__":
     ap.add_argument("iso")
     ap.add_argument("--firmware", default="auto", choices=["auto", "uefi", "bios"])
     ap.add_argument("--mem", default="512M")
-    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--accel", default="auto", help="auto (KVM if it works, else TCG), kvm or tcg")
     a = ap.parse_args()
     run_interactive(a.iso, a.firmware, a.mem, a.accel)

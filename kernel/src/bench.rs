@@ -33,17 +33,8 @@ fn secs(ticks: u64) -> f64 {
     tsc_to_us(ticks) as f64 / 1e6
 }
 
-/// A small deterministic PRNG (xorshift64*), so every run does the same work.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
+/// The benchmarks' deterministic PRNG: every run does the same work.
+type Rng = wasm_abi::Rng;
 
 /// Console: lines scrolled per second, against plain full-screen copies to the framebuffer
 /// (the bandwidth limit: with a shadow buffer every scrolled line costs one such copy).
@@ -96,13 +87,13 @@ pub fn alloc(r: &mut Report) {
     const OPS: usize = 100_000;
     const SLOTS: usize = 512;
     // The same sequence of (slot, size) for both allocators.
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut seq: Vec<(usize, usize)> = Vec::with_capacity(OPS);
     for _ in 0..OPS {
-        let size = 8 << (rng.next() % 9); // 8 B .. 2 KiB
+        let size = 8 << (rng.next_u64() % 9); // 8 B .. 2 KiB
         seq.push((
-            (rng.next() % SLOTS as u64) as usize,
-            size + (rng.next() % 64) as usize,
+            (rng.next_u64() % SLOTS as u64) as usize,
+            size + (rng.next_u64() % 64) as usize,
         ));
     }
     // Kernel heap.
@@ -167,15 +158,15 @@ pub fn alloc(r: &mut Report) {
     unsafe { heap.init(mem.as_mut_ptr(), ARENA) };
     let mut blocks: Vec<Option<(core::ptr::NonNull<u8>, Layout)>> = alloc::vec![None; 4096];
     for i in 0..40_000 {
-        let slot = (rng.next() % 4096) as usize;
+        let slot = (rng.next_u64() % 4096) as usize;
         if let Some((p, l)) = blocks[slot].take() {
             // SAFETY: allocated from `heap` with layout `l`.
             unsafe { heap.deallocate(p, l) };
         } else {
             let size = if i % 7 == 0 {
-                4096 + (rng.next() % 8192) as usize
+                4096 + (rng.next_u64() % 8192) as usize
             } else {
-                16 + (rng.next() % 512) as usize
+                16 + (rng.next_u64() % 512) as usize
             };
             let l = Layout::from_size_align(size, 16).unwrap_or(Layout::new::<u64>());
             if let Ok(p) = heap.allocate_first_fit(l) {

@@ -52,7 +52,7 @@ pub struct HostState {
     /// Set by the import that ended the game.
     pub(super) stop: Option<Stop>,
     keys: VecDeque<i32>,
-    rng: u64,
+    rng: wasm_abi::Rng,
     /// Prefix for `print` lines.
     name: String,
     at_line_start: bool,
@@ -78,7 +78,7 @@ impl HostState {
                 .build(),
             stop: None,
             keys,
-            rng: seed(),
+            rng: wasm_abi::Rng::new(seed()),
             name: String::from(name),
             at_line_start: true,
             printed: 0,
@@ -109,13 +109,7 @@ impl HostState {
     }
 
     fn next_random(&mut self) -> u32 {
-        // xorshift64*: fast, full period, plenty for games.
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+        self.rng.next_u32()
     }
 
     fn past_deadline(&mut self) -> bool {

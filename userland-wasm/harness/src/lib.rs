@@ -60,7 +60,7 @@ pub struct HostState {
     front: Vec<u32>,
     keys: VecDeque<i32>,
     now_ms: i64,
-    rng: u64,
+    rng: wasm_abi::Rng,
     log: String,
     limits: StoreLimits,
     /// Host calls made, by import name order in [`IMPORTS`].
@@ -74,7 +74,7 @@ impl HostState {
             front: vec![0; SCREEN_W * SCREEN_H],
             keys: VecDeque::new(),
             now_ms: 0,
-            rng: seed | 1,
+            rng: wasm_abi::Rng::new(seed | 1),
             log: String::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(wasm_abi::MEMORY_LIMIT_BYTES)
@@ -93,13 +93,8 @@ impl HostState {
     }
 
     fn next_random(&mut self) -> u32 {
-        // xorshift64*: deterministic for a given seed, so two runs can be compared.
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+        // Deterministic for a given seed, so two runs can be compared.
+        self.rng.next_u32()
     }
 }
 

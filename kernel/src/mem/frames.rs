@@ -67,6 +67,8 @@ unsafe impl FrameAllocator<Size4KiB> for KernelFrames {
 }
 
 impl FrameDeallocator<Size4KiB> for KernelFrames {
+    /// Safety (the trait's contract, upheld by callers): `frame` came from this allocator
+    /// and nothing maps or uses it any more.
     unsafe fn deallocate_frame(&mut self, frame: PhysFrame<Size4KiB>) {
         free(frame)
     }

@@ -206,6 +206,7 @@ unsafe impl GlobalAlloc for GrowingHeap {
         }
     }
 
+    /// Safety (GlobalAlloc's contract): `ptr` came from `alloc` with this same `layout`.
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let Some(p) = NonNull::new(ptr) else { return };
         let mut st = self.state.lock();

@@ -7,9 +7,10 @@
 
 use crate::drivers::{keyboard, serial};
 use alloc::collections::VecDeque;
-use core::future::poll_fn;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
+use futures_util::{Stream, StreamExt};
 use lineedit::{Key, SerialDecoder};
 use spin::Mutex;
 
@@ -73,22 +74,32 @@ pub fn try_key() -> Option<Key> {
     .flatten()
 }
 
-fn poll_key(cx: &mut Context<'_>) -> Poll<Key> {
-    if let Some(k) = try_key() {
-        return Poll::Ready(k);
-    }
-    keyboard::WAKER.register(cx.waker());
-    serial::RX_WAKER.register(cx.waker());
-    // A byte may have arrived between the check and the registration: look again.
-    match try_key() {
-        Some(k) => Poll::Ready(k),
-        None => Poll::Pending,
+/// Every key from every input device, as an endless `Stream` (the seed's `ScancodeStream`,
+/// decoded): wakers are registered with both interrupt handlers before looking again, so a
+/// key that arrives in between is never missed.
+pub struct KeyStream;
+
+impl Stream for KeyStream {
+    type Item = Key;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Key>> {
+        if let Some(k) = try_key() {
+            return Poll::Ready(Some(k));
+        }
+        keyboard::WAKER.register(cx.waker());
+        serial::RX_WAKER.register(cx.waker());
+        // A byte may have arrived between the check and the registration: look again.
+        match try_key() {
+            Some(k) => Poll::Ready(Some(k)),
+            None => Poll::Pending,
+        }
     }
 }
 
 /// Waits for the next key from any input.
 pub async fn next_key() -> Key {
-    poll_fn(poll_key).await
+    // KeyStream never ends; `Other` is unreachable in practice and harmless to the editor.
+    KeyStream.next().await.unwrap_or(Key::Other)
 }
 
 /// The current keyboard layout's short name.

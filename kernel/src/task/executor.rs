@@ -1,20 +1,18 @@
 //! A small async executor: runs tasks when they are woken, halts the CPU when idle.
 //!
 //! Wakers only set atomic flags (a task's `woken`, and `ANY_WOKEN`), so waking is safe
-//! from interrupt handlers: no lock, no allocation. The idle path disables interrupts,
+//! from interrupt handlers: no lock, no allocation, no deallocation. The idle path disables interrupts,
 //! checks the flags, and then enables interrupts and halts in one step (`sti; hlt`), so a
 //! wake-up that arrives between the check and the halt is never lost: the interrupt
 //! is taken right after `sti` and ends the `hlt`.
 
 use super::timer;
 use alloc::boxed::Box;
-use alloc::sync::Arc;
-use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use spin::Mutex;
 use x86_64::instructions::interrupts;
 
@@ -33,19 +31,33 @@ unsafe impl Send for Spawned {}
 pub static POLLS: AtomicU64 = AtomicU64::new(0);
 pub static HALTS: AtomicU64 = AtomicU64::new(0);
 
+/// A task's "please poll me" flag. Each one is leaked (a few bytes per task ever spawned),
+/// so wakers are plain pointers: cloning, waking and dropping a waker never allocates or
+/// frees, which makes waking safe from interrupt handlers even after the task has ended.
 struct Flag {
     woken: AtomicBool,
 }
 
-impl Wake for Flag {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl Flag {
+    fn set(&self) {
         self.woken.store(true, Ordering::Release);
         ANY_WOKEN.store(true, Ordering::Release);
     }
+}
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(
+    |p| RawWaker::new(p, &VTABLE),
+    // SAFETY (these two): `p` always comes from `waker_for`, a `&'static Flag`.
+    |p| unsafe { &*(p as *const Flag) }.set(),
+    |p| unsafe { &*(p as *const Flag) }.set(),
+    |_| {},
+);
+
+fn waker_for(flag: &'static Flag) -> Waker {
+    let raw = RawWaker::new(flag as *const Flag as *const (), &VTABLE);
+    // SAFETY: the vtable's functions uphold RawWaker's contract for a `&'static Flag`:
+    // cloning copies the pointer, waking sets the flag, dropping does nothing.
+    unsafe { Waker::from_raw(raw) }
 }
 
 /// A spawned future.
@@ -53,20 +65,20 @@ pub struct Task {
     id: u64,
     name: &'static str,
     future: Pin<Box<dyn Future<Output = ()>>>,
-    flag: Arc<Flag>,
+    flag: &'static Flag,
     waker: Waker,
 }
 
 impl Task {
     pub fn new(name: &'static str, future: impl Future<Output = ()> + 'static) -> Self {
-        let flag = Arc::new(Flag {
+        let flag: &'static Flag = Box::leak(Box::new(Flag {
             woken: AtomicBool::new(true),
-        });
+        }));
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name,
             future: Box::pin(future),
-            waker: Waker::from(flag.clone()),
+            waker: waker_for(flag),
             flag,
         }
     }

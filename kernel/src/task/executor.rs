@@ -1,10 +1,13 @@
 //! A small async executor: runs tasks when they are woken, halts the CPU when idle.
 //!
 //! Wakers only set atomic flags (a task's `woken`, and `ANY_WOKEN`), so waking is safe
-//! from interrupt handlers: no lock, no allocation, no deallocation. The idle path disables interrupts,
-//! checks the flags, and then enables interrupts and halts in one step (`sti; hlt`), so a
-//! wake-up that arrives between the check and the halt is never lost: the interrupt
-//! is taken right after `sti` and ends the `hlt`.
+//! from interrupt handlers: no lock, no allocation, no deallocation. The idle path
+//! disables interrupts, checks the flags, and then enables interrupts and halts in one
+//! step (`sti; hlt`), so a wake-up that arrives between the check and the halt is never
+//! lost: the interrupt is taken right after `sti` and ends the `hlt`.
+//!
+//! Tasks are few (the shell, plus whatever it spawns), so instead of a ready queue the
+//! executor scans the tasks' flags after every wake-up; each task's waker is made once.
 
 use super::timer;
 use alloc::boxed::Box;

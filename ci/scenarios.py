@@ -138,6 +138,12 @@ def shell_on_serial(ctx: Context) -> str:
         must_contain(serial_cmd(m, "\x1b[A"), "world\r\n", "history recall")
         # Tab completes a command name.
         must_contain(serial_cmd(m, "ech\t tabbed"), "tabbed\r\n", "tab completion")
+        # A second Tab lists the candidates, then the line is redrawn.
+        mark = m.mark()
+        m.write_serial("c\t\t")
+        listing = expect(m, r"cat\s+cd\s+clear\s+cp", "second Tab lists candidates", since=mark)
+        m.write_serial("\x03")
+        prompt(m, mark + listing.end())
         # Ctrl-C cancels the line: nothing runs.
         out = serial_cmd(m, "echo never\x03")
         if "never\r\n" in out.replace("echo never", ""):
@@ -185,6 +191,10 @@ def shell_on_ps2_keyboard(ctx: Context) -> str:
         m.send_key("ctrl", "c")
         prompt(m, mark)
         must_contain(m.text_since(mark), "^C", "Ctrl-C on PS/2")
+        # Something worth a README screenshot.
+        ps2_cmd(m, "ls /")
+        must_contain(ps2_cmd(m, "games"), "snake", "games typed on PS/2")
+        ps2_cmd(m, "tree /etc")
         after = ctx.artifacts / "ps2-after.ppm"
         m.screendump(str(after))
         m.screendump(str(ctx.artifacts / "shell.png"))

@@ -293,9 +293,11 @@ impl Console {
         } else {
             FontWeight::Regular
         };
+        let lines = box_lines(c);
         let raster = get_raster(c, weight, self.height)
             .or_else(|| get_raster('\u{fffd}', weight, self.height))
-            .or_else(|| get_raster('?', weight, self.height));
+            .or_else(|| get_raster('?', weight, self.height))
+            .filter(|_| lines.is_none());
         if self.lut_for != (self.fg, self.bg) {
             for (a, slot) in self.lut.iter_mut().enumerate() {
                 *slot = self.fb.format.encode(blend(self.fg, self.bg, a as u8));
@@ -305,15 +307,40 @@ impl Console {
         let lut = self.lut;
         let (x0, cw, ch, row) = (self.col * self.cell_w, self.cell_w, self.cell_h, self.row);
         let (px, stride) = self.row_pixels(row);
+        let mut glyph_rows = raster.as_ref().map(|r| r.rows());
         for dy in 0..ch {
             let dst = &mut px[dy * stride + x0..dy * stride + x0 + cw];
-            match raster.as_ref().and_then(|r| r.rows().nth(dy)) {
+            match glyph_rows.as_mut().and_then(|rows| rows.next()) {
                 Some(src) => {
                     for (d, &a) in dst.iter_mut().zip(src) {
                         *d = lut[a as usize];
                     }
                 }
                 None => dst.fill(lut[0]),
+            }
+        }
+        if let Some((up, down, left, right)) = lines {
+            // Box-drawing characters (the font has none): lines through the cell's middle,
+            // so that neighbouring cells join up (`tree` uses them).
+            let t = (cw / 8).max(1);
+            let (mx, my) = (cw / 2 - t / 2, ch / 2 - t / 2);
+            let fg = lut[255];
+            let mut rect = |x: usize, y: usize, w: usize, h: usize| {
+                for yy in y..(y + h).min(ch) {
+                    px[yy * stride + x0 + x..yy * stride + x0 + (x + w).min(cw)].fill(fg);
+                }
+            };
+            if up {
+                rect(mx, 0, t, my + t);
+            }
+            if down {
+                rect(mx, my, t, ch - my);
+            }
+            if left {
+                rect(0, my, mx + t, t);
+            }
+            if right {
+                rect(mx, my, cw - mx, t);
             }
         }
         self.mark_dirty(row, row + 1);
@@ -423,6 +450,24 @@ impl Console {
         self.show_cursor();
         self.flush();
     }
+}
+
+/// Which of the four arms (up, down, left, right) a box-drawing character has.
+fn box_lines(c: char) -> Option<(bool, bool, bool, bool)> {
+    Some(match c {
+        '─' => (false, false, true, true),
+        '│' => (true, true, false, false),
+        '┌' => (false, true, false, true),
+        '┐' => (false, true, true, false),
+        '└' => (true, false, false, true),
+        '┘' => (true, false, true, false),
+        '├' => (true, true, false, true),
+        '┤' => (true, true, true, false),
+        '┬' => (false, true, true, true),
+        '┴' => (true, false, true, true),
+        '┼' => (true, true, true, true),
+        _ => return None,
+    })
 }
 
 #[inline]

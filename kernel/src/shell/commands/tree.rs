@@ -49,6 +49,12 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         })
     })
     .map_err(|e| err(p, e))?;
-    let _ = writeln!(out, "\n{dirs} directories, {files} files");
+    let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    let _ = writeln!(
+        out,
+        "\n{dirs} {}, {files} {}",
+        plural(dirs, "directory", "directories"),
+        plural(files, "file", "files")
+    );
     Ok(())
 }

@@ -87,14 +87,16 @@ def resolve_accel(accel: str) -> str:
 
 
 def base_args(iso: str, firmware: str, mem: str, accel: str, workdir: str) -> list[str]:
+    """The common QEMU command line; `iso` may also be a raw disk image (`*.hdd`)."""
+    media = (["-drive", f"format=raw,file={iso}"] if iso.endswith(".hdd")
+             else ["-cdrom", iso, "-boot", "d"])
     return [
         "qemu-system-x86_64",
         "-machine", "q35",
         "-accel", accel,
         "-cpu", "max" if accel == "tcg" else "host",
         "-m", mem,
-        "-cdrom", iso,
-        "-boot", "d",
+        *media,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-no-reboot",
         *firmware_args(firmware, workdir),

@@ -545,6 +545,30 @@ def hostile_modules(ctx: Context) -> str:
         iso.unlink(missing_ok=True)
 
 
+def disk_image(ctx: Context) -> str:
+    """`make hdd`'s GPT disk image boots like the ISO and the shell works."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    hdd = ctx.artifacts / "rustos-test.hdd"
+    p = subprocess.run([str(root / "scripts" / "mkhdd.sh"), str(hdd), str(root / "build" / "kernel"),
+                        str(root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"), ctx.limine],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Failure(f"mkhdd: {p.stderr}")
+    try:
+        log = ctx.artifacts / f"e2e-hdd-{ctx.firmware}.log"
+        with qemu.Machine(str(hdd), firmware=ctx.firmware, log_path=str(log)) as m:
+            shell_ready(m)
+            must_contain(serial_cmd(m, "cat /etc/motd"), "Welcome to RustOS", "files from the disk image")
+            return "GPT + FAT32 ESP image boots"
+    finally:
+        hdd.unlink(missing_ok=True)
+
+
+disk_image.all_firmware = True
+
+
 def boots_without_framebuffer(ctx: Context) -> str:
     """No display adapter: the kernel runs serial-only, and the shell works."""
     with ctx.machine("nofb", extra=["-vga", "none"]) as m:
@@ -579,4 +603,4 @@ def full_heap(ctx: Context) -> str:
 
 
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
-       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, games, hostile_modules, power_off, reboots]
+       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, games, hostile_modules, disk_image, power_off, reboots]

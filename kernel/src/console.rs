@@ -81,8 +81,6 @@ pub struct Console {
     nparams: usize,
     /// Text rows changed since the last flush (only meaningful with a shadow).
     dirty: Option<(usize, usize)>,
-    /// Bytes written, for statistics and benchmarks.
-    pub bytes_written: u64,
 }
 
 /// Glyph height for a screen: aim for about 40-60 lines whatever the resolution.
@@ -123,7 +121,6 @@ impl Console {
             params: [0; MAX_PARAMS],
             nparams: 0,
             dirty: None,
-            bytes_written: 0,
         };
         let (w, h, bg) = (c.fb.width, c.fb.height, c.bg);
         c.fb.surface().fill_rect(0, 0, w, h, bg);
@@ -446,7 +443,6 @@ impl Console {
         for c in s.chars() {
             self.put(c);
         }
-        self.bytes_written += s.len() as u64;
         self.show_cursor();
         self.flush();
     }

@@ -2,8 +2,9 @@
 //!
 //! Only 32-bit-per-pixel direct-colour modes are supported (what GOP and Limine give on
 //! every machine we know); anything else leaves the kernel serial-only rather than drawing
-//! garbage. Drawing code works on a [`Surface`], which is either this framebuffer or an
-//! in-RAM shadow of it, so the console and games share one set of primitives.
+//! garbage. Others draw in RAM (the console's shadow, a game's frame) and hand whole rows to
+//! [`Framebuffer::write_rows`]; [`Surface`] is for the little drawing done on the screen
+//! itself (clearing it before the heap exists).
 
 use crate::boot::FramebufferInfo;
 
@@ -123,7 +124,8 @@ impl Framebuffer {
         }
     }
 
-    /// Copies `src` (whole rows of `width` pixels) to the screen starting at row `y`.
+    /// Copies `src` (whole rows of `width` pixels) to the screen starting at row `y`: the
+    /// one place where RAM buffers (the console's shadow, a game's frame) reach video memory.
     pub fn write_rows(&mut self, y: usize, src: &[u32]) {
         let (w, stride) = (self.width, self.stride);
         for (i, row) in src.chunks_exact(w).enumerate() {
@@ -135,21 +137,6 @@ impl Framebuffer {
             unsafe {
                 core::ptr::copy_nonoverlapping(row.as_ptr(), self.base.add((y + i) * stride), w)
             };
-        }
-    }
-
-    /// Copies rows `y0..y1` of `src` (same geometry as the screen, stride = width) to the
-    /// screen: the one place where RAM shadows reach video memory.
-    pub fn blit_rows(&mut self, src: &[u32], y0: usize, y1: usize) {
-        let (w, stride) = (self.width, self.stride);
-        let y1 = y1.min(self.height);
-        for y in y0..y1 {
-            let Some(row) = src.get(y * w..(y + 1) * w) else {
-                break;
-            };
-            // SAFETY: y < height and w <= stride, so the row lies inside the framebuffer;
-            // `src` is RAM, never the framebuffer itself, so the ranges cannot overlap.
-            unsafe { core::ptr::copy_nonoverlapping(row.as_ptr(), self.base.add(y * stride), w) };
         }
     }
 }
@@ -164,13 +151,6 @@ pub struct Surface<'a> {
 }
 
 impl Surface<'_> {
-    #[inline]
-    pub fn put(&mut self, x: usize, y: usize, c: Rgb) {
-        if x < self.width && y < self.height {
-            self.pixels[y * self.stride + x] = self.format.encode(c);
-        }
-    }
-
     /// Fills a rectangle, clipped to the surface.
     pub fn fill_rect(&mut self, x: usize, y: usize, w: usize, h: usize, c: Rgb) {
         let px = self.format.encode(c);
@@ -182,30 +162,6 @@ impl Surface<'_> {
         for yy in y.min(self.height)..y1 {
             let row = yy * self.stride;
             self.pixels[row + x..row + x1].fill(px);
-        }
-    }
-
-    /// Moves the rows below `dy` up by `dy` pixels (scrolling) and clears the freed rows.
-    pub fn scroll_up(&mut self, dy: usize, bg: Rgb) {
-        let dy = dy.min(self.height);
-        let count = (self.height - dy) * self.stride;
-        self.pixels
-            .copy_within(dy * self.stride..dy * self.stride + count, 0);
-        let h = self.height;
-        self.fill_rect(0, h - dy, self.width, dy, bg);
-    }
-
-    /// Inverts the colours of a rectangle (used for the text cursor: applying it twice
-    /// restores the original pixels, so no copy of what was under the cursor is needed).
-    pub fn invert_rect(&mut self, x: usize, y: usize, w: usize, h: usize) {
-        let x1 = x.saturating_add(w).min(self.width);
-        let y1 = y.saturating_add(h).min(self.height);
-        let mask = self.format.colour_mask;
-        for yy in y.min(self.height)..y1 {
-            let row = yy * self.stride;
-            for p in &mut self.pixels[row + x.min(x1)..row + x1] {
-                *p ^= mask;
-            }
         }
     }
 }

@@ -136,11 +136,11 @@ impl Executor {
         loop {
             timer::wake_expired();
             if ANY_WOKEN.swap(false, Ordering::AcqRel) {
-                self.run_ready();
+                self.run_ready(); // also picks up newly spawned tasks (spawn sets ANY_WOKEN)
             }
-            self.tasks.append(&mut SPAWNED.lock().0);
             interrupts::disable();
-            if ANY_WOKEN.load(Ordering::Acquire) || timer::any_due() {
+            // A timer that falls due now is handled after the next tick ends the `hlt`.
+            if ANY_WOKEN.load(Ordering::Acquire) {
                 interrupts::enable();
             } else {
                 HALTS.fetch_add(1, Ordering::Relaxed);

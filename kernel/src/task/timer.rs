@@ -27,14 +27,6 @@ pub fn wake_expired() {
     }
 }
 
-/// True if some sleeper is due (checked with interrupts off before halting).
-pub fn any_due() -> bool {
-    let now = pit::ticks();
-    TIMERS
-        .try_lock()
-        .is_some_and(|t| t.iter().any(|(d, _)| *d <= now))
-}
-
 /// A future that completes `ms` milliseconds after it is created.
 pub struct Sleep {
     deadline: u64,

@@ -237,7 +237,7 @@ impl Screen {
     /// nothing if the sizes differ, which `for_framebuffer` rules out.
     pub fn blit(&self, fb: &mut Framebuffer) {
         if fb.width == self.width && fb.height == self.height {
-            fb.blit_rows(&self.pixels, 0, self.height);
+            fb.write_rows(0, &self.pixels);
         }
     }
 }

@@ -85,8 +85,9 @@ pub fn find(name: &str) -> Option<&'static Command> {
 
 /// Writes redirected output (`> file`, `>> file`) to a file.
 pub fn redirect(shell: &mut Shell, path: &str, append: bool, data: &[u8]) -> Result<(), String> {
-    let abs = files::resolve(shell, path)?;
+    // The shell prints `cmd: path: message`, so only the message is returned here.
     crate::fs::with(|fs| {
+        let abs = fs.resolve(&shell.cwd, path)?;
         if append {
             fs.append(&abs, data)
         } else {

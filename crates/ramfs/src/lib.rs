@@ -53,9 +53,16 @@
 //! [`FsError::OutOfMemory`] rather than an abort, and the tree is unchanged by the failed
 //! operation (tests check this by failing every allocation in turn). Nothing in this crate
 //! panics on any input, and the library has no `unsafe`.
+//!
+//! # Layout
+//!
+//! `archive` reads tar headers, `import` turns them into the tree, `node` stores the tree
+//! (an arena of nodes), `tree` finds and measures nodes, `query` and `modify` are the
+//! read-only and the changing operations, `path` and `types` hold the path rules and the
+//! values handed out.
 
 #![no_std]
-// The library has no `unsafe`; the tests' failing allocator (`oom.rs`) is the one exception.
+// The library has no `unsafe`; the tests' failing allocator (`tests/oom.rs`) is the one exception.
 #![cfg_attr(not(test), forbid(unsafe_code))]
 #![cfg_attr(test, deny(unsafe_code))]
 #![warn(missing_debug_implementations)]
@@ -64,18 +71,22 @@ extern crate alloc;
 
 mod archive;
 mod error;
-mod fs;
+mod import;
+mod modify;
+mod node;
 mod path;
+mod query;
+mod tree;
+mod types;
 
-#[cfg(test)]
-mod oom;
 #[cfg(test)]
 mod tests;
 
 pub use archive::Damage;
 pub use error::{ErrorReport, FsError};
-pub use fs::{DirEntry, Fs, Kind, Metadata, Stats, WalkEntry};
+pub use node::Fs;
 pub use path::{MAX_DEPTH, MAX_NAME_LEN, MAX_PATH_LEN};
+pub use types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
 
 use core::fmt;
 

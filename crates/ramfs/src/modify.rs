@@ -1,0 +1,319 @@
+//! Operations that change the tree: writing, creating, removing, moving and copying.
+//!
+//! Each one does all of its allocating before it changes anything, so a full heap leaves
+//! the tree as it was. `mkdir_all` and recursive copy, which allocate as they go, remove
+//! what they created when they fail (freeing never allocates).
+
+use crate::FsError;
+use crate::node::{Data, Found, Fs, NodeKind, ROOT, Result, name_string, owned};
+use crate::path::{MAX_DEPTH, check_name};
+use alloc::vec::Vec;
+
+impl<'a> Fs<'a> {
+    /// The file at `path`, created empty if missing.
+    pub(crate) fn open_or_create(&mut self, path: &str) -> Result<usize> {
+        self.ensure_root()?;
+        let comps = Self::parse(path)?;
+        let (parent, name) = self.parent_of(&comps)?;
+        match self.find(parent, name)? {
+            Found::Yes(_, c) if self.is_dir(c) => Err(FsError::IsADirectory),
+            Found::Yes(_, c) => Ok(c),
+            Found::No(_) => {
+                self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false)
+            }
+        }
+    }
+
+    /// Changes a file's contents with `change` and marks the file as modified, unless
+    /// `change` fails (it must then leave the contents alone).
+    pub(crate) fn modify(
+        &mut self,
+        i: usize,
+        change: impl FnOnce(&mut Data<'a>) -> Result<()>,
+    ) -> Result<()> {
+        let node = self.node_mut(i)?;
+        match &mut node.kind {
+            NodeKind::File(data) => change(data)?,
+            NodeKind::Dir(_) => return Err(FsError::IsADirectory),
+        }
+        node.from_initrd = false;
+        Ok(())
+    }
+
+    /// Creates or overwrites a file with a copy of `data` (`>` in a shell). The parent
+    /// directory must exist.
+    pub fn write(&mut self, path: &str, data: &[u8]) -> Result<()> {
+        let new = owned(data)?;
+        let f = self.open_or_create(path)?;
+        self.modify(f, |d| {
+            *d = Data::Owned(new);
+            Ok(())
+        })
+    }
+
+    /// Appends to a file, creating it if missing (`>>`). An initrd file is copied to the
+    /// heap first.
+    pub fn append(&mut self, path: &str, data: &[u8]) -> Result<()> {
+        // Validate and reserve before creating, so a failure creates nothing.
+        let comps = Self::parse(path)?;
+        let (parent, name) = self.parent_of(&comps)?;
+        let existing = match self.find(parent, name)? {
+            Found::Yes(_, c) if self.is_dir(c) => return Err(FsError::IsADirectory),
+            Found::Yes(_, c) => Some(c),
+            Found::No(_) => None,
+        };
+        let f = match existing {
+            Some(f) => f,
+            None => return self.write(path, data),
+        };
+        self.modify(f, |d| {
+            match d {
+                Data::Owned(v) => {
+                    v.try_reserve(data.len())
+                        .map_err(|_| FsError::OutOfMemory)?;
+                    v.extend_from_slice(data);
+                }
+                Data::Borrowed(old) => {
+                    let total = old.len().checked_add(data.len());
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(total.ok_or(FsError::OutOfMemory)?)
+                        .map_err(|_| FsError::OutOfMemory)?;
+                    v.extend_from_slice(old);
+                    v.extend_from_slice(data);
+                    *d = Data::Owned(v);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates an empty file if nothing exists at `path`; otherwise does nothing.
+    pub fn touch(&mut self, path: &str) -> Result<()> {
+        let comps = Self::parse(path)?;
+        if self.lookup(comps.as_slice()).is_ok() {
+            return Ok(());
+        }
+        self.open_or_create(path).map(|_| ())
+    }
+
+    /// Sets a file's length, cutting it or padding with zeros. Shortening an initrd file
+    /// just narrows the borrowed slice.
+    pub fn truncate(&mut self, path: &str, len: usize) -> Result<()> {
+        let f = self.lookup(Self::parse(path)?.as_slice())?;
+        self.modify(f, |d| {
+            match d {
+                Data::Owned(v) => {
+                    if len > v.len() {
+                        v.try_reserve(len - v.len())
+                            .map_err(|_| FsError::OutOfMemory)?;
+                    }
+                    v.resize(len, 0);
+                }
+                Data::Borrowed(b) if len <= b.len() => {
+                    let whole: &'a [u8] = b;
+                    *b = whole.get(..len).unwrap_or(whole);
+                }
+                Data::Borrowed(b) => {
+                    let mut v = owned(b)?;
+                    v.try_reserve(len - v.len())
+                        .map_err(|_| FsError::OutOfMemory)?;
+                    v.resize(len, 0);
+                    *d = Data::Owned(v);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a directory; its parent must exist.
+    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+        self.ensure_root()?;
+        let comps = Self::parse(path)?;
+        let Some((name, parent)) = comps.split_last() else {
+            return Err(FsError::AlreadyExists);
+        };
+        let parent = self.lookup(parent)?;
+        match self.find(parent, name)? {
+            Found::Yes(..) => Err(FsError::AlreadyExists),
+            Found::No(_) => self
+                .insert(parent, name, NodeKind::Dir(Vec::new()), false)
+                .map(|_| ()),
+        }
+    }
+
+    /// Creates a directory and any missing parents (`mkdir -p`); fine if it exists.
+    pub fn mkdir_all(&mut self, path: &str) -> Result<()> {
+        self.ensure_root()?;
+        let comps = Self::parse(path)?;
+        let mut cur = ROOT;
+        let last = comps.as_slice().len().saturating_sub(1);
+        // Only the path's existing part is checked before creating, so a failure later
+        // undoes what was created.
+        let mut first_new = None;
+        for (i, &name) in comps.as_slice().iter().enumerate() {
+            cur = match self.find(cur, name)? {
+                Found::Yes(_, c) if self.is_dir(c) => c,
+                Found::Yes(..) if i == last => return Err(FsError::AlreadyExists),
+                Found::Yes(..) => return Err(FsError::NotADirectory),
+                Found::No(_) => match self.insert(cur, name, NodeKind::Dir(Vec::new()), false) {
+                    Ok(c) => {
+                        first_new.get_or_insert(c);
+                        c
+                    }
+                    Err(e) => return Err(self.undo_create(first_new, e)),
+                },
+            };
+        }
+        Ok(())
+    }
+
+    /// Removes a subtree created by a failed operation and returns that operation's error.
+    fn undo_create(&mut self, created: Option<usize>, e: FsError) -> FsError {
+        if let Some(c) = created
+            && self.unlink(c).is_ok()
+        {
+            self.free_subtree(c);
+        }
+        e
+    }
+
+    /// Removes a file, an empty directory, or (with `recursive`) a whole subtree.
+    pub fn remove(&mut self, path: &str, recursive: bool) -> Result<()> {
+        let comps = Self::parse(path)?;
+        let i = self.lookup(comps.as_slice())?;
+        if i == ROOT {
+            return Err(FsError::InvalidArgument);
+        }
+        if !recursive && self.children(i).is_ok_and(|c| !c.is_empty()) {
+            return Err(FsError::DirectoryNotEmpty);
+        }
+        self.unlink(i)?;
+        self.free_subtree(i);
+        Ok(())
+    }
+
+    /// Where `from` would go for `mv from to` / `cp from to`: into `to` when it is a
+    /// directory, else to `to` itself (whose parent must be a directory).
+    fn destination<'p>(&self, src_name: &'p str, to: &'p str) -> Result<(usize, &'p str)> {
+        let tc = Self::parse(to)?;
+        match self.lookup(tc.as_slice()) {
+            Ok(t) if self.is_dir(t) => Ok((t, src_name)),
+            Ok(_) | Err(FsError::NotFound) => self.parent_of(&tc),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves or renames (`mv`): into `to` if it is a directory, else to the path `to`,
+    /// replacing a file there (or an empty directory, when moving a directory).
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        let fc = Self::parse(from)?;
+        let src = self.lookup(fc.as_slice())?;
+        let Some((src_name, _)) = fc.split_last() else {
+            return Err(FsError::InvalidArgument);
+        };
+        let (parent, name) = self.destination(src_name, to)?;
+        let src_is_dir = self.is_dir(src);
+        if src_is_dir && self.is_within(parent, src) {
+            return Err(FsError::InvalidArgument);
+        }
+        let replaced = match self.find(parent, name)? {
+            Found::Yes(_, d) if d == src => return Ok(()),
+            Found::Yes(_, d) => match (src_is_dir, self.children(d)) {
+                (false, Err(_)) => Some(d),
+                (false, Ok(_)) => return Err(FsError::IsADirectory),
+                (true, Err(_)) => return Err(FsError::NotADirectory),
+                (true, Ok([])) => Some(d),
+                (true, Ok(_)) => return Err(FsError::DirectoryNotEmpty),
+            },
+            Found::No(_) => None,
+        };
+        self.check_fits(parent, name, src)?;
+        let new_name = name_string(name)?;
+        self.children_mut(parent)?
+            .try_reserve(1)
+            .map_err(|_| FsError::OutOfMemory)?;
+        // Nothing below allocates.
+        if let Some(d) = replaced {
+            self.unlink(d)?;
+            self.free_subtree(d);
+        }
+        self.unlink(src)?;
+        let node = self.node_mut(src)?;
+        node.name = new_name;
+        node.parent = parent;
+        self.link(parent, src)
+    }
+
+    /// Copies (`cp`, or `cp -r` with `recursive`): into `to` if it is a directory, else to
+    /// the path `to`, overwriting a file there. Copies of initrd files share the archive
+    /// bytes. A recursive copy refuses an existing destination directory (no merging).
+    pub fn copy(&mut self, from: &str, to: &str, recursive: bool) -> Result<()> {
+        let fc = Self::parse(from)?;
+        let src = self.lookup(fc.as_slice())?;
+        let src_name = fc.split_last().map_or("", |(n, _)| n);
+        let src_is_dir = self.is_dir(src);
+        if src_is_dir && !recursive {
+            return Err(FsError::IsADirectory);
+        }
+        if src == ROOT {
+            return Err(FsError::InvalidArgument);
+        }
+        let (parent, name) = self.destination(src_name, to)?;
+        check_name(name)?;
+        let existing = match self.find(parent, name)? {
+            Found::Yes(_, d) => Some(d),
+            Found::No(_) => None,
+        };
+        if !src_is_dir {
+            if existing == Some(src) {
+                return Err(FsError::InvalidArgument);
+            }
+            let data = match &self.node(src)?.kind {
+                NodeKind::File(data) => data.try_clone()?,
+                NodeKind::Dir(_) => return Err(FsError::IsADirectory),
+            };
+            let f = match existing {
+                Some(d) if self.is_dir(d) => return Err(FsError::IsADirectory),
+                Some(d) => d,
+                None => {
+                    self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false)?
+                }
+            };
+            return self.modify(f, |d| {
+                *d = data;
+                Ok(())
+            });
+        }
+        if self.is_within(parent, src) {
+            return Err(FsError::InvalidArgument);
+        }
+        if existing.is_some() {
+            return Err(FsError::AlreadyExists);
+        }
+        self.check_fits(parent, name, src)?;
+        let dst = self.insert(parent, name, NodeKind::Dir(Vec::new()), false)?;
+        self.copy_children(src, dst, MAX_DEPTH)
+            .map_err(|e| self.undo_create(Some(dst), e))
+    }
+
+    fn copy_children(&mut self, src: usize, dst: usize, depth_left: usize) -> Result<()> {
+        let depth_left = depth_left.checked_sub(1).ok_or(FsError::TooDeep)?;
+        let mut i = 0;
+        // `dst` is not below `src`, so `src`'s children do not change while we copy.
+        while let Some(&c) = self.children(src)?.get(i) {
+            i += 1;
+            let n = self.node(c)?;
+            let name = name_string(&n.name)?;
+            let kind = match &n.kind {
+                NodeKind::Dir(_) => NodeKind::Dir(Vec::new()),
+                NodeKind::File(data) => NodeKind::File(data.try_clone()?),
+            };
+            let is_dir = matches!(kind, NodeKind::Dir(_));
+            let new = self.insert(dst, &name, kind, false)?;
+            if is_dir {
+                self.copy_children(c, new, depth_left)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,10 +1,12 @@
 //! Building the tree from the initrd's tar archive (see the crate docs for the strategy).
 //! The archive readers live in `archive.rs`; this module turns their entries into nodes
-//! that borrow file contents from the archive.
+//! that borrow file contents from the archive. Children are appended in archive order,
+//! found through `import_index.rs` meanwhile, and each directory is sorted once at the end.
 
 use crate::Warning;
 use crate::archive::{self, Assembler, Damage, End, Item};
-use crate::node::{Data, Found, Fs, NodeKind, ROOT, Result};
+use crate::import_index::ImportIndex;
+use crate::node::{Data, Fs, NodeKind, ROOT, Result};
 use crate::path::Components;
 use alloc::vec::Vec;
 
@@ -22,6 +24,10 @@ impl<'a> Fs<'a> {
         fs.archive_bytes = bytes.len();
         let mut warning = Warning::default();
         let mut asm = Assembler::default();
+        let mut index = ImportIndex::default();
+        if index.reserve(&fs, ROOT).is_ok() {
+            index.new_tree(ROOT);
+        }
         let mut sink = |h: archive::Header<'a>| -> bool {
             match asm.feed(h) {
                 None => true,
@@ -29,14 +35,20 @@ impl<'a> Fs<'a> {
                     warning.skipped += 1;
                     true
                 }
-                Some(Item::File { path, data }) => fs.add_entry(path, Some(data), &mut warning),
-                Some(Item::Dir { path }) => fs.add_entry(path, None, &mut warning),
+                Some(Item::File { path, data }) => {
+                    fs.add_entry(&mut index, path, Some(data), &mut warning)
+                }
+                Some(Item::Dir { path }) => fs.add_entry(&mut index, path, None, &mut warning),
             }
         };
         let end = match archive::read_tar_no_std(bytes, &mut sink) {
             Some(end) => end,
             None => archive::walk_blocks(bytes, &mut sink),
         };
+        #[cfg(test)]
+        assert!(crate::import_index::height_bound_holds(&index));
+        drop(index);
+        fs.sort_all_children();
         warning.damage = match end {
             End::Clean => None,
             End::Stopped(offset) => Some((offset, Damage::OutOfMemory)),
@@ -53,6 +65,7 @@ impl<'a> Fs<'a> {
     /// indexing (out of memory).
     fn add_entry(
         &mut self,
+        index: &mut ImportIndex,
         path: archive::Path<'a>,
         data: Option<&'a [u8]>,
         warning: &mut Warning,
@@ -66,7 +79,7 @@ impl<'a> Fs<'a> {
             warning.bad_names += 1;
             return true;
         }
-        match self.add_archive_node(comps.as_slice(), data) {
+        match self.add_archive_node(index, comps.as_slice(), data) {
             Ok(Added::Ok) => true,
             Ok(Added::Conflict) => {
                 warning.conflicts += 1;
@@ -76,7 +89,12 @@ impl<'a> Fs<'a> {
         }
     }
 
-    fn add_archive_node(&mut self, comps: &[&str], data: Option<&'a [u8]>) -> Result<Added> {
+    fn add_archive_node(
+        &mut self,
+        index: &mut ImportIndex,
+        comps: &[&str],
+        data: Option<&'a [u8]>,
+    ) -> Result<Added> {
         let (dirs, last) = match (data, comps.split_last()) {
             (Some(_), Some((last, dirs))) => (dirs, Some(*last)),
             (Some(_), None) => return Ok(Added::Conflict), // a file named "/"
@@ -84,17 +102,17 @@ impl<'a> Fs<'a> {
         };
         let mut cur = ROOT;
         for &name in dirs {
-            cur = match self.find(cur, name)? {
-                Found::Yes(_, c) if self.is_dir(c) => c,
-                Found::Yes(..) => return Ok(Added::Conflict),
-                Found::No(_) => self.insert(cur, name, NodeKind::Dir(Vec::new()), true)?,
+            cur = match index.find(self, cur, name)? {
+                Some(c) if self.is_dir(c) => c,
+                Some(_) => return Ok(Added::Conflict),
+                None => self.add_child(index, cur, name, NodeKind::Dir(Vec::new()))?,
             };
         }
         let (Some(name), Some(data)) = (last, data) else {
             return Ok(Added::Ok);
         };
-        match self.find(cur, name)? {
-            Found::Yes(_, c) => {
+        match index.find(self, cur, name)? {
+            Some(c) => {
                 let node = self.node_mut(c)?;
                 if let NodeKind::File(d) = &mut node.kind {
                     // A later entry for the same path wins, as when extracting.
@@ -105,10 +123,24 @@ impl<'a> Fs<'a> {
                     Ok(Added::Conflict)
                 }
             }
-            Found::No(_) => {
-                self.insert(cur, name, NodeKind::File(Data::Borrowed(data)), true)?;
+            None => {
+                self.add_child(index, cur, name, NodeKind::File(Data::Borrowed(data)))?;
                 Ok(Added::Ok)
             }
         }
+    }
+
+    /// Appends a new child to `dir` and indexes it.
+    fn add_child(
+        &mut self,
+        index: &mut ImportIndex,
+        dir: usize,
+        name: &str,
+        kind: NodeKind<'a>,
+    ) -> Result<usize> {
+        index.reserve(self, dir)?;
+        let c = self.push_child(dir, name, kind, true)?;
+        index.add_last(self, dir);
+        Ok(c)
     }
 }

@@ -18,9 +18,7 @@ impl<'a> Fs<'a> {
         match self.find(parent, name)? {
             Found::Yes(_, c) if self.is_dir(c) => Err(FsError::IsADirectory),
             Found::Yes(_, c) => Ok(c),
-            Found::No(_) => {
-                self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false)
-            }
+            Found::No => self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false),
         }
     }
 
@@ -60,7 +58,7 @@ impl<'a> Fs<'a> {
         let existing = match self.find(parent, name)? {
             Found::Yes(_, c) if self.is_dir(c) => return Err(FsError::IsADirectory),
             Found::Yes(_, c) => Some(c),
-            Found::No(_) => None,
+            Found::No => None,
         };
         let f = match existing {
             Some(f) => f,
@@ -135,7 +133,7 @@ impl<'a> Fs<'a> {
         let parent = self.lookup(parent)?;
         match self.find(parent, name)? {
             Found::Yes(..) => Err(FsError::AlreadyExists),
-            Found::No(_) => self
+            Found::No => self
                 .insert(parent, name, NodeKind::Dir(Vec::new()), false)
                 .map(|_| ()),
         }
@@ -155,7 +153,7 @@ impl<'a> Fs<'a> {
                 Found::Yes(_, c) if self.is_dir(c) => c,
                 Found::Yes(..) if i == last => return Err(FsError::AlreadyExists),
                 Found::Yes(..) => return Err(FsError::NotADirectory),
-                Found::No(_) => match self.insert(cur, name, NodeKind::Dir(Vec::new()), false) {
+                Found::No => match self.insert(cur, name, NodeKind::Dir(Vec::new()), false) {
                     Ok(c) => {
                         first_new.get_or_insert(c);
                         c
@@ -225,7 +223,7 @@ impl<'a> Fs<'a> {
                 (true, Ok([])) => Some(d),
                 (true, Ok(_)) => return Err(FsError::DirectoryNotEmpty),
             },
-            Found::No(_) => None,
+            Found::No => None,
         };
         self.check_fits(parent, name, src)?;
         let new_name = name_string(name)?;
@@ -262,7 +260,7 @@ impl<'a> Fs<'a> {
         check_name(name)?;
         let existing = match self.find(parent, name)? {
             Found::Yes(_, d) => Some(d),
-            Found::No(_) => None,
+            Found::No => None,
         };
         if !src_is_dir {
             if existing == Some(src) {

@@ -11,6 +11,7 @@
 //! fallbacks unreachable, but a bug then gives an error rather than a kernel panic.
 
 use crate::FsError;
+pub(crate) use crate::work::count_work;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -97,8 +98,8 @@ pub(crate) fn name_string(name: &str) -> Result<String> {
 pub(crate) enum Found {
     /// The child's position in the parent's list and its index.
     Yes(usize, usize),
-    /// Where it would be inserted.
-    No(usize),
+    /// Not there.
+    No,
 }
 
 impl<'a> Fs<'a> {
@@ -174,9 +175,12 @@ impl<'a> Fs<'a> {
     pub(crate) fn find(&self, dir: usize, name: &str) -> Result<Found> {
         let children = self.children(dir)?;
         Ok(
-            match children.binary_search_by(|&c| self.name_of(c).cmp(name)) {
+            match children.binary_search_by(|&c| {
+                count_work(1);
+                self.name_of(c).cmp(name)
+            }) {
                 Ok(pos) => Found::Yes(pos, children.get(pos).copied().unwrap_or(NIL)),
-                Err(pos) => Found::No(pos),
+                Err(_) => Found::No,
             },
         )
     }
@@ -188,8 +192,23 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Creates a child of `parent` (which must not have one named `name`).
+    /// Creates a child of `parent` (which must not have one named `name`) in its sorted
+    /// place.
     pub(crate) fn insert(
+        &mut self,
+        parent: usize,
+        name: &str,
+        kind: NodeKind<'a>,
+        from_initrd: bool,
+    ) -> Result<usize> {
+        let idx = self.push_child(parent, name, kind, from_initrd)?;
+        self.sort_last_child(parent)?;
+        Ok(idx)
+    }
+
+    /// Creates a child of `parent` at the end of its list, which is then unsorted until
+    /// the caller sorts it. Tar import appends like this and sorts once at the end.
+    pub(crate) fn push_child(
         &mut self,
         parent: usize,
         name: &str,
@@ -213,8 +232,30 @@ impl<'a> Fs<'a> {
             from_initrd,
         };
         let idx = self.alloc_slot(node);
-        self.link(parent, idx)?;
+        self.children_mut(parent)?.push(idx);
         Ok(idx)
+    }
+
+    /// Sorts every directory's children by name (after import appended them unsorted).
+    /// Names in a directory are unique, so an unstable sort is exact; it does not allocate.
+    pub(crate) fn sort_all_children(&mut self) {
+        // Split the borrow: the names live in other slots than the list being sorted.
+        for i in 0..self.slots.len() {
+            let mut list = match self.slots.get_mut(i) {
+                Some(Slot::Used(Node {
+                    kind: NodeKind::Dir(c),
+                    ..
+                })) => core::mem::take(c),
+                _ => continue,
+            };
+            list.sort_unstable_by(|&a, &b| {
+                count_work(1);
+                self.name_of(a).cmp(self.name_of(b))
+            });
+            if let Ok(c) = self.children_mut(i) {
+                *c = list;
+            }
+        }
     }
 
     pub(crate) fn alloc_slot(&mut self, node: Node<'a>) -> usize {
@@ -235,11 +276,27 @@ impl<'a> Fs<'a> {
 
     /// Inserts `idx` into `parent`'s sorted children (capacity must be reserved).
     pub(crate) fn link(&mut self, parent: usize, idx: usize) -> Result<()> {
-        let pos = match self.find(parent, self.name_of(idx))? {
-            Found::Yes(pos, _) | Found::No(pos) => pos,
+        self.children_mut(parent)?.push(idx);
+        self.sort_last_child(parent)
+    }
+
+    /// Moves the last child of `parent` to its sorted place among the others (which must
+    /// be sorted). Costs one move per child after that place.
+    fn sort_last_child(&mut self, parent: usize) -> Result<()> {
+        let children = self.children(parent)?;
+        let Some((&last, others)) = children.split_last() else {
+            return Ok(());
         };
+        let name = self.name_of(last);
+        let pos = others.partition_point(|&c| {
+            count_work(1);
+            self.name_of(c) < name
+        });
         let children = self.children_mut(parent)?;
-        children.insert(pos.min(children.len()), idx);
+        count_work(children.len() - 1 - pos);
+        if let Some(tail) = children.get_mut(pos..) {
+            tail.rotate_right(1);
+        }
         Ok(())
     }
 
@@ -286,12 +343,15 @@ impl<'a> Fs<'a> {
     }
 }
 
-#[cfg(test)]
 impl Fs<'_> {
+    /// Slots in the arena, used or free.
     pub(crate) fn slot_count(&self) -> usize {
         self.slots.len()
     }
+}
 
+#[cfg(test)]
+impl Fs<'_> {
     /// Whether the file at `path` is still a borrowed slice of the archive.
     pub(crate) fn is_borrowed(&self, path: &str) -> bool {
         let Ok(i) = Self::parse(path).and_then(|c| self.lookup(c.as_slice())) else {

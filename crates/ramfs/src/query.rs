@@ -1,7 +1,7 @@
 //! Read-only operations: metadata, contents, listings, walks, totals and completion.
 
 use crate::FsError;
-use crate::node::{Data, Fs, NodeKind, ROOT, Result};
+use crate::node::{Data, Fs, Node, NodeKind, ROOT, Result};
 use crate::path::{Components, MAX_DEPTH, MAX_PATH_LEN};
 use crate::types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
 use alloc::string::String;
@@ -41,26 +41,40 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// A directory's entries, sorted by name (bytewise).
+    /// A directory's entries, sorted by name (bytewise), collected into a `Vec`. To list
+    /// a directory of any size without copying it, use [`Fs::entries`].
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry<'_>>> {
-        let dir = self.lookup(Self::parse(path)?.as_slice())?;
-        let children = self.children(dir)?;
+        let entries = self.entries(path)?;
         let mut out = Vec::new();
-        out.try_reserve_exact(children.len())
+        out.try_reserve_exact(entries.len())
             .map_err(|_| FsError::OutOfMemory)?;
-        for &c in children {
-            let n = self.node(c)?;
-            out.push(DirEntry {
-                name: &n.name,
-                kind: if matches!(n.kind, NodeKind::Dir(_)) {
-                    Kind::Dir
-                } else {
-                    Kind::File
-                },
-                size: self.size_of(n),
-            });
-        }
+        out.extend(entries);
         Ok(out)
+    }
+
+    /// A directory's entries, sorted by name (bytewise), as an iterator that borrows the
+    /// tree: nothing is copied or allocated, so a shell can print a directory of any size
+    /// entry by entry (`ls`), and stop early. Fails if `path` does not exist or is not a
+    /// directory.
+    pub fn entries(&self, path: &str) -> Result<Entries<'_, 'a>> {
+        let dir = self.lookup(Self::parse(path)?.as_slice())?;
+        Ok(Entries {
+            fs: self,
+            children: self.children(dir)?.iter(),
+        })
+    }
+
+    /// The listing entry for node `i` under `name`.
+    pub(crate) fn dir_entry<'f>(&'f self, name: &'f str, n: &'f Node<'a>) -> DirEntry<'f> {
+        DirEntry {
+            name,
+            kind: if matches!(n.kind, NodeKind::Dir(_)) {
+                Kind::Dir
+            } else {
+                Kind::File
+            },
+            size: self.size_of(n),
+        }
     }
 
     /// Visits `path` (depth 0) and everything below it in pre-order, children in name
@@ -176,3 +190,28 @@ impl<'a> Fs<'a> {
         out
     }
 }
+
+/// The entries of one directory, in name order: see [`Fs::entries`].
+#[derive(Debug, Clone)]
+pub struct Entries<'f, 'a> {
+    fs: &'f Fs<'a>,
+    children: core::slice::Iter<'f, usize>,
+}
+
+impl<'f> Iterator for Entries<'f, '_> {
+    type Item = DirEntry<'f>;
+
+    fn next(&mut self) -> Option<DirEntry<'f>> {
+        // A child index that is not a node would be a bug; skip it rather than panic.
+        self.children.find_map(|&c| {
+            let n = self.fs.node(c).ok()?;
+            Some(self.fs.dir_entry(&n.name, n))
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.children.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Entries<'_, '_> {}

@@ -12,7 +12,7 @@ impl<'a> Fs<'a> {
         for &name in comps {
             cur = match self.find(cur, name)? {
                 Found::Yes(_, c) => c,
-                Found::No(_) => return Err(FsError::NotFound),
+                Found::No => return Err(FsError::NotFound),
             };
         }
         Ok(cur)

@@ -1,7 +1,7 @@
 //! Mutated and random archives: indexing never panics and the tree stays usable.
 
-use super::*;
 use super::readers::{headers_tar_no_std, headers_walker};
+use super::*;
 use crate::archive::End;
 use alloc::borrow::ToOwned;
 use alloc::vec;

@@ -97,4 +97,3 @@ fn empty_fs() {
     fs.write("/a", b"a").unwrap();
     assert_eq!(fs.stats().ram_bytes, 1);
 }
-

@@ -14,6 +14,7 @@ mod oom;
 mod paths;
 mod random;
 mod readers;
+mod scale;
 
 use crate::*;
 use alloc::format;

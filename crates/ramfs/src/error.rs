@@ -80,8 +80,11 @@ pub struct ErrorReport<'c> {
     pub error: FsError,
 }
 
+/// The path is shown [`Escaped`](crate::Escaped), since it may name a file whose name holds
+/// control characters.
 impl fmt::Display for ErrorReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.command, self.path, self.error)
+        let path = crate::Escaped(self.path);
+        write!(f, "{}: {path}: {}", self.command, self.error)
     }
 }

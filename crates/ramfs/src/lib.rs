@@ -49,6 +49,11 @@
 //! path operation free of heap allocation and recursion bounded on a kernel stack; moves
 //! and copies that would push a subtree past them are refused.
 //!
+//! # Showing names
+//!
+//! Names may contain control characters; print them through [`Escaped`], which shows
+//! those as escapes (`\e`, `\n`, `\x07`, `\u{9b}`) while the tree keeps the real name.
+//!
 //! # Memory
 //!
 //! Everything that grows the heap uses `try_reserve`, so a full heap is an
@@ -62,7 +67,7 @@
 //! `import_index` meanwhile), `node` stores the tree
 //! (an arena of nodes), `tree` finds and measures nodes, `query` and `modify` are the
 //! read-only and the changing operations, `path` and `types` hold the path rules and the
-//! values handed out.
+//! values handed out, `name` shows names safely.
 
 #![no_std]
 // The library has no `unsafe`; the tests' failing allocator (`tests/oom.rs`) is the one exception.
@@ -77,6 +82,7 @@ mod error;
 mod import;
 mod import_index;
 mod modify;
+mod name;
 mod node;
 mod path;
 mod query;
@@ -89,6 +95,7 @@ mod tests;
 
 pub use archive::Damage;
 pub use error::{ErrorReport, FsError};
+pub use name::Escaped;
 pub use node::Fs;
 pub use path::{MAX_DEPTH, MAX_NAME_LEN, MAX_PATH_LEN};
 pub use query::Entries;

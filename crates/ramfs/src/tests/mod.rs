@@ -10,6 +10,7 @@ mod dirs;
 mod files;
 mod fuzz;
 mod listing;
+mod name;
 mod oom;
 mod paths;
 mod random;

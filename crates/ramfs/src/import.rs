@@ -6,9 +6,8 @@
 use crate::Warning;
 use crate::archive::{self, Assembler, Damage, End, Item};
 use crate::import_index::ImportIndex;
-use crate::node::{Data, Fs, NodeKind, ROOT, Result};
+use crate::node::{Body, Data, Dir, Fs, NIL, ROOT, Result};
 use crate::path::Components;
-use alloc::vec::Vec;
 
 /// Outcome of adding one archive entry.
 enum Added {
@@ -48,7 +47,7 @@ impl<'a> Fs<'a> {
         #[cfg(test)]
         assert!(crate::import_index::height_bound_holds(&index));
         drop(index);
-        fs.sort_all_children();
+        fs.sort_all_entries();
         warning.damage = match end {
             End::Clean => None,
             End::Stopped(offset) => Some((offset, Damage::OutOfMemory)),
@@ -105,7 +104,7 @@ impl<'a> Fs<'a> {
             cur = match index.find(self, cur, name)? {
                 Some(c) if self.is_dir(c) => c,
                 Some(_) => return Ok(Added::Conflict),
-                None => self.add_child(index, cur, name, NodeKind::Dir(Vec::new()))?,
+                None => self.add_child(index, cur, name, Body::Dir(Dir::new(NIL, 0)))?,
             };
         }
         let (Some(name), Some(data)) = (last, data) else {
@@ -114,7 +113,7 @@ impl<'a> Fs<'a> {
         match index.find(self, cur, name)? {
             Some(c) => {
                 let node = self.node_mut(c)?;
-                if let NodeKind::File(d) = &mut node.kind {
+                if let Body::File(d) = &mut node.body {
                     // A later entry for the same path wins, as when extracting.
                     *d = Data::Borrowed(data);
                     node.from_initrd = true;
@@ -124,7 +123,7 @@ impl<'a> Fs<'a> {
                 }
             }
             None => {
-                self.add_child(index, cur, name, NodeKind::File(Data::Borrowed(data)))?;
+                self.add_child(index, cur, name, Body::File(Data::Borrowed(data)))?;
                 Ok(Added::Ok)
             }
         }
@@ -136,10 +135,10 @@ impl<'a> Fs<'a> {
         index: &mut ImportIndex,
         dir: usize,
         name: &str,
-        kind: NodeKind<'a>,
+        body: Body<'a>,
     ) -> Result<usize> {
         index.reserve(self, dir)?;
-        let c = self.push_child(dir, name, kind, true)?;
+        let c = self.push_new(dir, name, body, true)?;
         index.add_last(self, dir);
         Ok(c)
     }

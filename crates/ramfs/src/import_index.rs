@@ -18,7 +18,7 @@
 //! [`FsError::OutOfMemory`] and leave the tree as it was.
 
 use crate::FsError;
-use crate::node::{Fs, Result, count_work};
+use crate::node::{Fs, Result, count_work, oom};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
@@ -53,10 +53,6 @@ pub(crate) struct ImportIndex {
     tree_of: Vec<u32>,
 }
 
-fn oom<T>(_: T) -> FsError {
-    FsError::OutOfMemory
-}
-
 impl ImportIndex {
     /// Reserves what [`Self::add_last`] needs to index one more child of `dir` (and a tree
     /// for it, since it may be a directory). Call before creating the child.
@@ -80,10 +76,10 @@ impl ImportIndex {
     /// Indexes the child just appended to `dir`'s list (its last one) and, if it is a
     /// directory, gives it an empty tree. Needs [`Self::reserve`] first; never allocates.
     pub(crate) fn add_last(&mut self, fs: &Fs<'_>, dir: usize) {
-        let Ok(children) = fs.children(dir) else {
+        let Ok(entries) = fs.entries_of(dir) else {
             return;
         };
-        let Some(&child) = children.last() else {
+        let Some(child) = entries.last().map(|e| e.node) else {
             return;
         };
         if fs.is_dir(child) {
@@ -98,7 +94,7 @@ impl ImportIndex {
         tree.links.push(LEAF);
         let cmp = |a: u32, b: u32| {
             count_work(1);
-            let name = |i: u32| children.get(i as usize).map_or("", |&c| fs.name_of(c));
+            let name = |i: u32| entries.get(i as usize).map_or("", |e| e.name.as_str());
             name(a).cmp(name(b))
         };
         tree.root = insert(&mut tree.links, tree.root, new, &cmp);
@@ -107,16 +103,16 @@ impl ImportIndex {
     /// The child of `dir` named `name`. Falls back to a scan for a directory without a
     /// tree (there is none: every directory import creates gets one).
     pub(crate) fn find(&self, fs: &Fs<'_>, dir: usize, name: &str) -> Result<Option<usize>> {
-        let children = fs.children(dir)?;
+        let entries = fs.entries_of(dir)?;
         let Some(tree) = self.tree(dir).and_then(|t| self.trees.get(t)) else {
-            return Ok(children.iter().copied().find(|&c| fs.name_of(c) == name));
+            return Ok(entries.iter().find(|e| e.name == name).map(|e| e.node));
         };
         let mut cur = tree.root;
         while let Some(link) = tree.links.get(cur as usize) {
-            let &child = children.get(cur as usize).ok_or(FsError::NotFound)?;
+            let e = entries.get(cur as usize).ok_or(FsError::NotFound)?;
             count_work(1);
-            cur = match name.cmp(fs.name_of(child)) {
-                Ordering::Equal => return Ok(Some(child)),
+            cur = match name.cmp(&e.name) {
+                Ordering::Equal => return Ok(Some(e.node)),
                 Ordering::Less => link.left,
                 Ordering::Greater => link.right,
             };

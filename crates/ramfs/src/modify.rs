@@ -5,7 +5,7 @@
 //! what they created when they fail (freeing never allocates).
 
 use crate::FsError;
-use crate::node::{Data, Found, Fs, NodeKind, ROOT, Result, name_string, owned};
+use crate::node::{Body, Data, Dir, Entry, Found, Fs, NIL, ROOT, Result, name_string, oom, owned};
 use crate::path::{MAX_DEPTH, check_name};
 use alloc::vec::Vec;
 
@@ -15,10 +15,10 @@ impl<'a> Fs<'a> {
         self.ensure_root()?;
         let comps = Self::parse(path)?;
         let (parent, name) = self.parent_of(&comps)?;
-        match self.find(parent, name)? {
-            Found::Yes(_, c) if self.is_dir(c) => Err(FsError::IsADirectory),
-            Found::Yes(_, c) => Ok(c),
-            Found::No => self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false),
+        match self.child(parent, name)? {
+            Some(c) if self.is_dir(c) => Err(FsError::IsADirectory),
+            Some(c) => Ok(c),
+            None => self.create(parent, name, Body::File(Data::Owned(Vec::new()))),
         }
     }
 
@@ -30,9 +30,9 @@ impl<'a> Fs<'a> {
         change: impl FnOnce(&mut Data<'a>) -> Result<()>,
     ) -> Result<()> {
         let node = self.node_mut(i)?;
-        match &mut node.kind {
-            NodeKind::File(data) => change(data)?,
-            NodeKind::Dir(_) => return Err(FsError::IsADirectory),
+        match &mut node.body {
+            Body::File(data) => change(data)?,
+            Body::Dir(_) => return Err(FsError::IsADirectory),
         }
         node.from_initrd = false;
         Ok(())
@@ -55,27 +55,22 @@ impl<'a> Fs<'a> {
         // Validate and reserve before creating, so a failure creates nothing.
         let comps = Self::parse(path)?;
         let (parent, name) = self.parent_of(&comps)?;
-        let existing = match self.find(parent, name)? {
-            Found::Yes(_, c) if self.is_dir(c) => return Err(FsError::IsADirectory),
-            Found::Yes(_, c) => Some(c),
-            Found::No => None,
-        };
-        let f = match existing {
-            Some(f) => f,
+        let f = match self.child(parent, name)? {
+            Some(c) if self.is_dir(c) => return Err(FsError::IsADirectory),
+            Some(c) => c,
             None => return self.write(path, data),
         };
         self.modify(f, |d| {
             match d {
                 Data::Owned(v) => {
-                    v.try_reserve(data.len())
-                        .map_err(|_| FsError::OutOfMemory)?;
+                    v.try_reserve(data.len()).map_err(oom)?;
                     v.extend_from_slice(data);
                 }
                 Data::Borrowed(old) => {
                     let total = old.len().checked_add(data.len());
                     let mut v = Vec::new();
                     v.try_reserve_exact(total.ok_or(FsError::OutOfMemory)?)
-                        .map_err(|_| FsError::OutOfMemory)?;
+                        .map_err(oom)?;
                     v.extend_from_slice(old);
                     v.extend_from_slice(data);
                     *d = Data::Owned(v);
@@ -102,8 +97,7 @@ impl<'a> Fs<'a> {
             match d {
                 Data::Owned(v) => {
                     if len > v.len() {
-                        v.try_reserve(len - v.len())
-                            .map_err(|_| FsError::OutOfMemory)?;
+                        v.try_reserve(len - v.len()).map_err(oom)?;
                     }
                     v.resize(len, 0);
                 }
@@ -113,8 +107,7 @@ impl<'a> Fs<'a> {
                 }
                 Data::Borrowed(b) => {
                     let mut v = owned(b)?;
-                    v.try_reserve(len - v.len())
-                        .map_err(|_| FsError::OutOfMemory)?;
+                    v.try_reserve(len - v.len()).map_err(oom)?;
                     v.resize(len, 0);
                     *d = Data::Owned(v);
                 }
@@ -131,11 +124,9 @@ impl<'a> Fs<'a> {
             return Err(FsError::AlreadyExists);
         };
         let parent = self.lookup(parent)?;
-        match self.find(parent, name)? {
-            Found::Yes(..) => Err(FsError::AlreadyExists),
-            Found::No => self
-                .insert(parent, name, NodeKind::Dir(Vec::new()), false)
-                .map(|_| ()),
+        match self.child(parent, name)? {
+            Some(_) => Err(FsError::AlreadyExists),
+            None => self.create(parent, name, new_dir()).map(|_| ()),
         }
     }
 
@@ -149,13 +140,13 @@ impl<'a> Fs<'a> {
         // undoes what was created.
         let mut first_new = None;
         for (i, &name) in comps.as_slice().iter().enumerate() {
-            cur = match self.find(cur, name)? {
-                Found::Yes(_, c) if self.is_dir(c) => c,
-                Found::Yes(..) if i == last => return Err(FsError::AlreadyExists),
-                Found::Yes(..) => return Err(FsError::NotADirectory),
-                Found::No => match self.insert(cur, name, NodeKind::Dir(Vec::new()), false) {
+            cur = match self.child(cur, name)? {
+                Some(c) if self.is_dir(c) => c,
+                Some(_) if i == last => return Err(FsError::AlreadyExists),
+                Some(_) => return Err(FsError::NotADirectory),
+                None => match self.create(cur, name, new_dir()) {
                     Ok(c) => {
-                        first_new.get_or_insert(c);
+                        first_new.get_or_insert((cur, c));
                         c
                     }
                     Err(e) => return Err(self.undo_create(first_new, e)),
@@ -165,14 +156,26 @@ impl<'a> Fs<'a> {
         Ok(())
     }
 
-    /// Removes a subtree created by a failed operation and returns that operation's error.
-    fn undo_create(&mut self, created: Option<usize>, e: FsError) -> FsError {
-        if let Some(c) = created
-            && self.unlink(c).is_ok()
-        {
-            self.free_subtree(c);
+    /// Removes what a failed operation created (node `created.1` in directory
+    /// `created.0`) and returns that operation's error.
+    fn undo_create(&mut self, created: Option<(usize, usize)>, e: FsError) -> FsError {
+        if let Some((parent, node)) = created {
+            let pos = self
+                .entries_of(parent)
+                .ok()
+                .and_then(|es| es.iter().position(|x| x.node == node));
+            if let Some(pos) = pos {
+                let _ = self.unlink_entry(parent, pos);
+            }
         }
         e
+    }
+
+    /// Removes entry `pos` of `dir` and frees what it named (with everything below it).
+    pub(crate) fn unlink_entry(&mut self, dir: usize, pos: usize) -> Result<()> {
+        let e = self.remove_entry(dir, pos)?;
+        self.free_subtree(e.node);
+        Ok(())
     }
 
     /// Removes a file, an empty directory, or (with `recursive`) a whole subtree.
@@ -182,12 +185,14 @@ impl<'a> Fs<'a> {
         if i == ROOT {
             return Err(FsError::InvalidArgument);
         }
-        if !recursive && self.children(i).is_ok_and(|c| !c.is_empty()) {
+        if !recursive && self.entries_of(i).is_ok_and(|c| !c.is_empty()) {
             return Err(FsError::DirectoryNotEmpty);
         }
-        self.unlink(i)?;
-        self.free_subtree(i);
-        Ok(())
+        let (parent, name) = self.parent_of(&comps)?;
+        let Found::Yes(pos, _) = self.find(parent, name)? else {
+            return Err(FsError::NotFound);
+        };
+        self.unlink_entry(parent, pos)
     }
 
     /// Where `from` would go for `mv from to` / `cp from to`: into `to` when it is a
@@ -206,40 +211,49 @@ impl<'a> Fs<'a> {
     pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
         let fc = Self::parse(from)?;
         let src = self.lookup(fc.as_slice())?;
-        let Some((src_name, _)) = fc.split_last() else {
+        if src == ROOT {
             return Err(FsError::InvalidArgument);
-        };
+        }
+        let (src_parent, src_name) = self.parent_of(&fc)?;
         let (parent, name) = self.destination(src_name, to)?;
         let src_is_dir = self.is_dir(src);
         if src_is_dir && self.is_within(parent, src) {
             return Err(FsError::InvalidArgument);
         }
-        let replaced = match self.find(parent, name)? {
-            Found::Yes(_, d) if d == src => return Ok(()),
-            Found::Yes(_, d) => match (src_is_dir, self.children(d)) {
+        let replaced = match self.child(parent, name)? {
+            Some(d) if d == src => return Ok(()),
+            Some(d) => match (src_is_dir, self.entries_of(d)) {
                 (false, Err(_)) => Some(d),
                 (false, Ok(_)) => return Err(FsError::IsADirectory),
                 (true, Err(_)) => return Err(FsError::NotADirectory),
                 (true, Ok([])) => Some(d),
                 (true, Ok(_)) => return Err(FsError::DirectoryNotEmpty),
             },
-            Found::No => None,
+            None => None,
         };
         self.check_fits(parent, name, src)?;
         let new_name = name_string(name)?;
-        self.children_mut(parent)?
-            .try_reserve(1)
-            .map_err(|_| FsError::OutOfMemory)?;
+        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
         // Nothing below allocates.
-        if let Some(d) = replaced {
-            self.unlink(d)?;
-            self.free_subtree(d);
+        if replaced.is_some()
+            && let Found::Yes(pos, _) = self.find(parent, name)?
+        {
+            self.unlink_entry(parent, pos)?;
         }
-        self.unlink(src)?;
-        let node = self.node_mut(src)?;
-        node.name = new_name;
-        node.parent = parent;
-        self.link(parent, src)
+        if let Found::Yes(pos, _) = self.find(src_parent, src_name)? {
+            self.remove_entry(src_parent, pos)?;
+        }
+        if let Ok(d) = self.dir_mut(src) {
+            d.parent = parent;
+            d.name_len = new_name.len();
+        }
+        self.insert_entry(
+            parent,
+            Entry {
+                name: new_name,
+                node: src,
+            },
+        )
     }
 
     /// Copies (`cp`, or `cp -r` with `recursive`): into `to` if it is a directory, else to
@@ -258,24 +272,19 @@ impl<'a> Fs<'a> {
         }
         let (parent, name) = self.destination(src_name, to)?;
         check_name(name)?;
-        let existing = match self.find(parent, name)? {
-            Found::Yes(_, d) => Some(d),
-            Found::No => None,
-        };
+        let existing = self.child(parent, name)?;
         if !src_is_dir {
             if existing == Some(src) {
                 return Err(FsError::InvalidArgument);
             }
-            let data = match &self.node(src)?.kind {
-                NodeKind::File(data) => data.try_clone()?,
-                NodeKind::Dir(_) => return Err(FsError::IsADirectory),
+            let data = match &self.node(src)?.body {
+                Body::File(data) => data.try_clone()?,
+                Body::Dir(_) => return Err(FsError::IsADirectory),
             };
             let f = match existing {
                 Some(d) if self.is_dir(d) => return Err(FsError::IsADirectory),
                 Some(d) => d,
-                None => {
-                    self.insert(parent, name, NodeKind::File(Data::Owned(Vec::new())), false)?
-                }
+                None => self.create(parent, name, Body::File(Data::Owned(Vec::new())))?,
             };
             return self.modify(f, |d| {
                 *d = data;
@@ -289,29 +298,33 @@ impl<'a> Fs<'a> {
             return Err(FsError::AlreadyExists);
         }
         self.check_fits(parent, name, src)?;
-        let dst = self.insert(parent, name, NodeKind::Dir(Vec::new()), false)?;
+        let dst = self.create(parent, name, new_dir())?;
         self.copy_children(src, dst, MAX_DEPTH)
-            .map_err(|e| self.undo_create(Some(dst), e))
+            .map_err(|e| self.undo_create(Some((parent, dst)), e))
     }
 
     fn copy_children(&mut self, src: usize, dst: usize, depth_left: usize) -> Result<()> {
         let depth_left = depth_left.checked_sub(1).ok_or(FsError::TooDeep)?;
         let mut i = 0;
-        // `dst` is not below `src`, so `src`'s children do not change while we copy.
-        while let Some(&c) = self.children(src)?.get(i) {
+        // `dst` is not below `src`, so `src`'s entries do not change while we copy.
+        while let Some(e) = self.entries_of(src)?.get(i) {
             i += 1;
-            let n = self.node(c)?;
-            let name = name_string(&n.name)?;
-            let kind = match &n.kind {
-                NodeKind::Dir(_) => NodeKind::Dir(Vec::new()),
-                NodeKind::File(data) => NodeKind::File(data.try_clone()?),
+            let (c, name) = (e.node, name_string(&e.name)?);
+            let body = match &self.node(c)?.body {
+                Body::Dir(_) => new_dir(),
+                Body::File(data) => Body::File(data.try_clone()?),
             };
-            let is_dir = matches!(kind, NodeKind::Dir(_));
-            let new = self.insert(dst, &name, kind, false)?;
+            let is_dir = matches!(body, Body::Dir(_));
+            let new = self.create(dst, &name, body)?;
             if is_dir {
                 self.copy_children(c, new, depth_left)?;
             }
         }
         Ok(())
     }
+}
+
+/// An empty directory (its parent and name are filled in when it is linked).
+pub(crate) fn new_dir<'a>() -> Body<'a> {
+    Body::Dir(Dir::new(NIL, 0))
 }

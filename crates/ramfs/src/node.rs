@@ -1,8 +1,10 @@
 //! Node storage: one arena of slots, nodes referring to each other by index.
 //!
-//! A directory holds the indices of its children sorted by name, so lookups are binary
-//! searches and listings come out sorted for free; every node knows its parent, so upward
-//! walks (cycle checks, depth checks) need no extra memory. Freed slots form an intrusive
+//! A node is a file or a directory (an inode, in Unix terms); it has no name. Names live
+//! in the directory entries that point at nodes, so a directory is a list of (name, node)
+//! entries sorted by name: lookups are binary searches, listings come out sorted for free,
+//! and one file can have several names. A directory also knows its parent, so upward walks
+//! (cycle checks, depth checks, `..`) need no extra memory. Freed slots form an intrusive
 //! free list, so deleting never allocates.
 //!
 //! Every primitive that allocates does all of its allocating (with `try_reserve`) before it
@@ -20,6 +22,11 @@ pub(crate) type Result<T> = core::result::Result<T, FsError>;
 pub(crate) const ROOT: usize = 0;
 pub(crate) const NIL: usize = usize::MAX;
 
+pub(crate) fn oom<T>(_: T) -> FsError {
+    FsError::OutOfMemory
+}
+
+/// A file's contents: a slice of the archive, or bytes on the heap.
 #[derive(Debug)]
 pub(crate) enum Data<'a> {
     Borrowed(&'a [u8]),
@@ -42,19 +49,62 @@ impl Data<'_> {
     }
 }
 
+/// A name in a directory.
 #[derive(Debug)]
-pub(crate) enum NodeKind<'a> {
-    Dir(Vec<usize>),
+pub(crate) struct Entry {
+    pub(crate) name: String,
+    pub(crate) node: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Dir {
+    /// Sorted by name (bytewise), except while tar import builds the tree.
+    pub(crate) entries: Vec<Entry>,
+    /// The directory holding this one's entry; `NIL` for the root.
+    pub(crate) parent: usize,
+    /// Length of this directory's name, for the path-length limit.
+    pub(crate) name_len: usize,
+}
+
+impl Dir {
+    pub(crate) fn new(parent: usize, name_len: usize) -> Self {
+        Self {
+            entries: Vec::new(),
+            parent,
+            name_len,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Body<'a> {
     File(Data<'a>),
+    Dir(Dir),
 }
 
 #[derive(Debug)]
 pub(crate) struct Node<'a> {
-    pub(crate) name: String,
-    pub(crate) parent: usize,
-    pub(crate) kind: NodeKind<'a>,
+    pub(crate) body: Body<'a>,
     /// Unchanged since it was read from the archive.
     pub(crate) from_initrd: bool,
+}
+
+impl<'a> Node<'a> {
+    pub(crate) fn new(body: Body<'a>, from_initrd: bool) -> Self {
+        Self { body, from_initrd }
+    }
+
+    /// Bytes for a file, number of entries for a directory.
+    pub(crate) fn size(&self) -> usize {
+        match &self.body {
+            Body::Dir(d) => d.entries.len(),
+            Body::File(data) => data.as_slice().len(),
+        }
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        matches!(self.body, Body::Dir(_))
+    }
 }
 
 #[derive(Debug)]
@@ -80,23 +130,21 @@ impl Default for Fs<'_> {
 
 pub(crate) fn owned(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut v = Vec::new();
-    v.try_reserve_exact(bytes.len())
-        .map_err(|_| FsError::OutOfMemory)?;
+    v.try_reserve_exact(bytes.len()).map_err(oom)?;
     v.extend_from_slice(bytes);
     Ok(v)
 }
 
 pub(crate) fn name_string(name: &str) -> Result<String> {
     let mut s = String::new();
-    s.try_reserve_exact(name.len())
-        .map_err(|_| FsError::OutOfMemory)?;
+    s.try_reserve_exact(name.len()).map_err(oom)?;
     s.push_str(name);
     Ok(s)
 }
 
-/// Where a name is (or would go) in a directory.
+/// Where a name is in a directory.
 pub(crate) enum Found {
-    /// The child's position in the parent's list and its index.
+    /// The entry's position in the directory and the node it names.
     Yes(usize, usize),
     /// Not there.
     No,
@@ -117,15 +165,9 @@ impl<'a> Fs<'a> {
 
     pub(crate) fn ensure_root(&mut self) -> Result<()> {
         if self.slots.is_empty() {
+            self.slots.try_reserve(1).map_err(oom)?;
             self.slots
-                .try_reserve(1)
-                .map_err(|_| FsError::OutOfMemory)?;
-            self.slots.push(Slot::Used(Node {
-                name: String::new(),
-                parent: NIL,
-                kind: NodeKind::Dir(Vec::new()),
-                from_initrd: true,
-            }));
+                .push(Slot::Used(Node::new(Body::Dir(Dir::new(NIL, 0)), true)));
         }
         Ok(())
     }
@@ -144,121 +186,90 @@ impl<'a> Fs<'a> {
         }
     }
 
-    pub(crate) fn name_of(&self, i: usize) -> &str {
-        self.node(i).map_or("", |n| n.name.as_str())
-    }
-
     pub(crate) fn is_dir(&self, i: usize) -> bool {
-        matches!(
-            self.node(i),
-            Ok(Node {
-                kind: NodeKind::Dir(_),
-                ..
-            })
-        )
+        self.node(i).is_ok_and(Node::is_dir)
     }
 
-    pub(crate) fn children(&self, dir: usize) -> Result<&[usize]> {
-        match &self.node(dir)?.kind {
-            NodeKind::Dir(c) => Ok(c),
-            NodeKind::File(_) => Err(FsError::NotADirectory),
+    pub(crate) fn dir(&self, i: usize) -> Result<&Dir> {
+        match &self.node(i)?.body {
+            Body::Dir(d) => Ok(d),
+            _ => Err(FsError::NotADirectory),
         }
     }
 
-    pub(crate) fn children_mut(&mut self, dir: usize) -> Result<&mut Vec<usize>> {
-        match &mut self.node_mut(dir)?.kind {
-            NodeKind::Dir(c) => Ok(c),
-            NodeKind::File(_) => Err(FsError::NotADirectory),
+    pub(crate) fn dir_mut(&mut self, i: usize) -> Result<&mut Dir> {
+        match &mut self.node_mut(i)?.body {
+            Body::Dir(d) => Ok(d),
+            _ => Err(FsError::NotADirectory),
         }
     }
 
+    pub(crate) fn entries_of(&self, dir: usize) -> Result<&[Entry]> {
+        Ok(&self.dir(dir)?.entries)
+    }
+
+    /// Looks `name` up in the (sorted) directory `dir`.
     pub(crate) fn find(&self, dir: usize, name: &str) -> Result<Found> {
-        let children = self.children(dir)?;
+        let entries = self.entries_of(dir)?;
         Ok(
-            match children.binary_search_by(|&c| {
+            match entries.binary_search_by(|e| {
                 count_work(1);
-                self.name_of(c).cmp(name)
+                e.name.as_str().cmp(name)
             }) {
-                Ok(pos) => Found::Yes(pos, children.get(pos).copied().unwrap_or(NIL)),
+                Ok(pos) => Found::Yes(pos, entries.get(pos).map_or(NIL, |e| e.node)),
                 Err(_) => Found::No,
             },
         )
     }
 
-    pub(crate) fn size_of(&self, n: &Node<'a>) -> usize {
-        match &n.kind {
-            NodeKind::Dir(c) => c.len(),
-            NodeKind::File(data) => data.as_slice().len(),
-        }
+    /// The node `dir` names `name`, if any.
+    pub(crate) fn child(&self, dir: usize, name: &str) -> Result<Option<usize>> {
+        Ok(match self.find(dir, name)? {
+            Found::Yes(_, c) => Some(c),
+            Found::No => None,
+        })
     }
 
-    /// Creates a child of `parent` (which must not have one named `name`) in its sorted
-    /// place.
-    pub(crate) fn insert(
-        &mut self,
-        parent: usize,
-        name: &str,
-        kind: NodeKind<'a>,
-        from_initrd: bool,
-    ) -> Result<usize> {
-        let idx = self.push_child(parent, name, kind, from_initrd)?;
-        self.sort_last_child(parent)?;
+    /// Creates a node named `name` in `parent` (which must not have that name yet), in its
+    /// sorted place.
+    pub(crate) fn create(&mut self, parent: usize, name: &str, body: Body<'a>) -> Result<usize> {
+        let idx = self.push_new(parent, name, body, false)?;
+        self.sort_last(parent)?;
         Ok(idx)
     }
 
-    /// Creates a child of `parent` at the end of its list, which is then unsorted until
-    /// the caller sorts it. Tar import appends like this and sorts once at the end.
-    pub(crate) fn push_child(
+    /// Creates a node named `name` at the end of `parent`'s entries, which are then
+    /// unsorted until the caller sorts them (tar import sorts once at the end).
+    pub(crate) fn push_new(
         &mut self,
         parent: usize,
         name: &str,
-        kind: NodeKind<'a>,
+        mut body: Body<'a>,
         from_initrd: bool,
     ) -> Result<usize> {
         let name = name_string(name)?;
-        self.children_mut(parent)?
-            .try_reserve(1)
-            .map_err(|_| FsError::OutOfMemory)?;
-        if self.free == NIL {
-            self.slots
-                .try_reserve(1)
-                .map_err(|_| FsError::OutOfMemory)?;
-        }
+        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
+        self.reserve_slot()?;
         // Nothing below can fail.
-        let node = Node {
-            name,
-            parent,
-            kind,
-            from_initrd,
-        };
-        let idx = self.alloc_slot(node);
-        self.children_mut(parent)?.push(idx);
-        Ok(idx)
-    }
-
-    /// Sorts every directory's children by name (after import appended them unsorted).
-    /// Names in a directory are unique, so an unstable sort is exact; it does not allocate.
-    pub(crate) fn sort_all_children(&mut self) {
-        // Split the borrow: the names live in other slots than the list being sorted.
-        for i in 0..self.slots.len() {
-            let mut list = match self.slots.get_mut(i) {
-                Some(Slot::Used(Node {
-                    kind: NodeKind::Dir(c),
-                    ..
-                })) => core::mem::take(c),
-                _ => continue,
-            };
-            list.sort_unstable_by(|&a, &b| {
-                count_work(1);
-                self.name_of(a).cmp(self.name_of(b))
-            });
-            if let Ok(c) = self.children_mut(i) {
-                *c = list;
-            }
+        if let Body::Dir(d) = &mut body {
+            d.parent = parent;
+            d.name_len = name.len();
         }
+        let node = self.place(Node::new(body, from_initrd));
+        self.dir_mut(parent)?.entries.push(Entry { name, node });
+        Ok(node)
     }
 
-    pub(crate) fn alloc_slot(&mut self, node: Node<'a>) -> usize {
+    /// Makes sure [`Self::place`] will not allocate.
+    pub(crate) fn reserve_slot(&mut self) -> Result<()> {
+        if self.free == NIL {
+            self.slots.try_reserve(1).map_err(oom)?;
+        }
+        Ok(())
+    }
+
+    /// Stores `node` in a free slot (reserved with [`Self::reserve_slot`]).
+    pub(crate) fn place(&mut self, node: Node<'a>) -> usize {
         let idx = self.free;
         if let Some(slot) = self.slots.get_mut(idx) {
             self.free = match slot {
@@ -274,45 +285,58 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Inserts `idx` into `parent`'s sorted children (capacity must be reserved).
-    pub(crate) fn link(&mut self, parent: usize, idx: usize) -> Result<()> {
-        self.children_mut(parent)?.push(idx);
-        self.sort_last_child(parent)
+    /// Adds an entry to `dir` in its sorted place (capacity must be reserved).
+    pub(crate) fn insert_entry(&mut self, dir: usize, entry: Entry) -> Result<()> {
+        self.dir_mut(dir)?.entries.push(entry);
+        self.sort_last(dir)
     }
 
-    /// Moves the last child of `parent` to its sorted place among the others (which must
-    /// be sorted). Costs one move per child after that place.
-    fn sort_last_child(&mut self, parent: usize) -> Result<()> {
-        let children = self.children(parent)?;
-        let Some((&last, others)) = children.split_last() else {
+    /// Moves the last entry of `dir` to its sorted place among the others (which must be
+    /// sorted). Costs a binary search and one move per entry after that place.
+    fn sort_last(&mut self, dir: usize) -> Result<()> {
+        let entries = &mut self.dir_mut(dir)?.entries;
+        let Some((last, others)) = entries.split_last() else {
             return Ok(());
         };
-        let name = self.name_of(last);
-        let pos = others.partition_point(|&c| {
+        let pos = others.partition_point(|e| {
             count_work(1);
-            self.name_of(c) < name
+            e.name < last.name
         });
-        let children = self.children_mut(parent)?;
-        count_work(children.len() - 1 - pos);
-        if let Some(tail) = children.get_mut(pos..) {
+        count_work(others.len() - pos);
+        if let Some(tail) = entries.get_mut(pos..) {
             tail.rotate_right(1);
         }
         Ok(())
     }
 
-    pub(crate) fn unlink(&mut self, idx: usize) -> Result<()> {
-        let parent = self.node(idx)?.parent;
-        let Found::Yes(pos, c) = self.find(parent, self.name_of(idx))? else {
+    /// Removes the entry at `pos` of `dir`.
+    pub(crate) fn remove_entry(&mut self, dir: usize, pos: usize) -> Result<Entry> {
+        let entries = &mut self.dir_mut(dir)?.entries;
+        if pos >= entries.len() {
             return Err(FsError::NotFound);
-        };
-        if c == idx {
-            self.children_mut(parent)?.remove(pos);
         }
-        Ok(())
+        count_work(entries.len() - pos);
+        Ok(entries.remove(pos))
     }
 
-    /// Frees `idx` and everything below it, without allocating (post-order, popping
-    /// children off their parent's list). The caller unlinks `idx` from its parent first.
+    /// Sorts every directory's entries by name (after import appended them unsorted).
+    /// Names in a directory are unique, so an unstable sort is exact; it does not allocate.
+    pub(crate) fn sort_all_entries(&mut self) {
+        for slot in &mut self.slots {
+            if let Slot::Used(Node {
+                body: Body::Dir(d), ..
+            }) = slot
+            {
+                d.entries.sort_unstable_by(|a, b| {
+                    count_work(1);
+                    a.name.cmp(&b.name)
+                });
+            }
+        }
+    }
+
+    /// Frees node `idx` and everything below it, without allocating: post-order, popping
+    /// entries off each directory as it goes. The caller has removed `idx`'s own entry.
     pub(crate) fn free_subtree(&mut self, idx: usize) {
         let mut cur = idx;
         let mut fuel = self.slots.len().saturating_mul(2).saturating_add(2);
@@ -320,30 +344,37 @@ impl<'a> Fs<'a> {
             fuel -= 1;
             let child = match self.node_mut(cur) {
                 Ok(Node {
-                    kind: NodeKind::Dir(c),
-                    ..
-                }) => c.pop(),
+                    body: Body::Dir(d), ..
+                }) => d.entries.pop().map(|e| e.node),
                 Ok(_) => None,
                 Err(_) => return,
             };
             if let Some(c) = child {
-                cur = c;
+                // Directories are visited (they know their parent, to come back);
+                // anything else is freed at once.
+                if self.is_dir(c) {
+                    cur = c;
+                } else {
+                    self.free_slot(c);
+                }
                 continue;
             }
-            let parent = self.node(cur).map_or(NIL, |n| n.parent);
-            if let Some(slot) = self.slots.get_mut(cur) {
-                *slot = Slot::Free(self.free);
-                self.free = cur;
-            }
+            let parent = self.dir(cur).map_or(NIL, |d| d.parent);
+            self.free_slot(cur);
             if cur == idx || parent == NIL {
                 return;
             }
             cur = parent;
         }
     }
-}
 
-impl Fs<'_> {
+    fn free_slot(&mut self, i: usize) {
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = Slot::Free(self.free);
+            self.free = i;
+        }
+    }
+
     /// Slots in the arena, used or free.
     pub(crate) fn slot_count(&self) -> usize {
         self.slots.len()
@@ -360,7 +391,7 @@ impl Fs<'_> {
         matches!(
             self.node(i),
             Ok(Node {
-                kind: NodeKind::File(Data::Borrowed(_)),
+                body: Body::File(Data::Borrowed(_)),
                 ..
             })
         )
@@ -376,21 +407,23 @@ impl Fs<'_> {
         }
         let mut seen = HashSet::new();
         let mut stack = alloc::vec![(ROOT, 0usize, 0usize)];
-        assert!(matches!(self.node(ROOT), Ok(n) if n.parent == NIL && n.name.is_empty()));
+        assert!(matches!(self.dir(ROOT), Ok(d) if d.parent == NIL));
         while let Some((i, depth, len)) = stack.pop() {
             assert!(seen.insert(i), "node {i} reachable twice");
             assert!(depth <= MAX_DEPTH, "too deep");
             assert!(len <= MAX_PATH_LEN, "path too long");
             let n = self.node(i).expect("reachable node is used");
-            if let NodeKind::Dir(children) = &n.kind {
-                for w in children.windows(2) {
-                    assert!(self.name_of(w[0]) < self.name_of(w[1]), "children unsorted");
+            if let Body::Dir(d) = &n.body {
+                for w in d.entries.windows(2) {
+                    assert!(w[0].name < w[1].name, "entries unsorted");
                 }
-                for &c in children {
-                    let cn = self.node(c).expect("child is used");
-                    assert_eq!(cn.parent, i, "bad parent pointer");
-                    check_name(&cn.name).expect("valid name");
-                    stack.push((c, depth + 1, len + 1 + cn.name.len()));
+                for e in &d.entries {
+                    check_name(&e.name).expect("valid name");
+                    if let Ok(cd) = self.dir(e.node) {
+                        assert_eq!(cd.parent, i, "bad parent pointer");
+                        assert_eq!(cd.name_len, e.name.len(), "bad name length");
+                    }
+                    stack.push((e.node, depth + 1, len + 1 + e.name.len()));
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Read-only operations: metadata, contents, listings, walks, totals and completion.
 
 use crate::FsError;
-use crate::node::{Data, Fs, Node, NodeKind, ROOT, Result};
+use crate::node::{Body, Data, Entry, Fs, Node, ROOT, Result, Slot, oom};
 use crate::path::{Components, MAX_DEPTH, MAX_PATH_LEN};
 use crate::types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
 use alloc::string::String;
@@ -24,20 +24,17 @@ impl<'a> Fs<'a> {
     pub fn metadata(&self, path: &str) -> Result<Metadata> {
         let n = self.node(self.lookup(Self::parse(path)?.as_slice())?)?;
         Ok(Metadata {
-            kind: match n.kind {
-                NodeKind::Dir(_) => Kind::Dir,
-                NodeKind::File(_) => Kind::File,
-            },
-            size: self.size_of(n),
+            kind: kind_of(n),
+            size: n.size(),
             in_ram: !n.from_initrd,
         })
     }
 
     /// A file's contents, borrowed from the archive or the heap.
     pub fn read(&self, path: &str) -> Result<&[u8]> {
-        match &self.node(self.lookup(Self::parse(path)?.as_slice())?)?.kind {
-            NodeKind::File(data) => Ok(data.as_slice()),
-            NodeKind::Dir(_) => Err(FsError::IsADirectory),
+        match &self.node(self.lookup(Self::parse(path)?.as_slice())?)?.body {
+            Body::File(data) => Ok(data.as_slice()),
+            Body::Dir(_) => Err(FsError::IsADirectory),
         }
     }
 
@@ -46,8 +43,7 @@ impl<'a> Fs<'a> {
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry<'_>>> {
         let entries = self.entries(path)?;
         let mut out = Vec::new();
-        out.try_reserve_exact(entries.len())
-            .map_err(|_| FsError::OutOfMemory)?;
+        out.try_reserve_exact(entries.len()).map_err(oom)?;
         out.extend(entries);
         Ok(out)
     }
@@ -60,21 +56,8 @@ impl<'a> Fs<'a> {
         let dir = self.lookup(Self::parse(path)?.as_slice())?;
         Ok(Entries {
             fs: self,
-            children: self.children(dir)?.iter(),
+            entries: self.entries_of(dir)?.iter(),
         })
-    }
-
-    /// The listing entry for node `i` under `name`.
-    pub(crate) fn dir_entry<'f>(&'f self, name: &'f str, n: &'f Node<'a>) -> DirEntry<'f> {
-        DirEntry {
-            name,
-            kind: if matches!(n.kind, NodeKind::Dir(_)) {
-                Kind::Dir
-            } else {
-                Kind::File
-            },
-            size: self.size_of(n),
-        }
     }
 
     /// Visits `path` (depth 0) and everything below it in pre-order, children in name
@@ -84,34 +67,33 @@ impl<'a> Fs<'a> {
         let start = self.lookup(comps.as_slice())?;
         let mut buf = comps.to_string()?;
         buf.try_reserve(MAX_PATH_LEN.saturating_sub(buf.len()))
-            .map_err(|_| FsError::OutOfMemory)?;
+            .map_err(oom)?;
+        let start_name = comps.split_last().map_or("/", |(name, _)| name);
         let mut lens = [0usize; MAX_DEPTH + 2];
         if let Some(l) = lens.get_mut(0) {
             *l = if buf == "/" { 0 } else { buf.len() };
         }
-        for (i, depth, is_last) in self.preorder(start) {
-            let n = self.node(i)?;
-            if depth > 0 {
-                let base = lens.get(depth - 1).copied().unwrap_or(0);
+        for step in self.preorder(start) {
+            let n = self.node(step.node)?;
+            let name = if step.depth == 0 {
+                start_name
+            } else {
+                let base = lens.get(step.depth - 1).copied().unwrap_or(0);
                 buf.truncate(base);
                 buf.push('/');
-                buf.push_str(&n.name);
-                if let Some(l) = lens.get_mut(depth) {
+                buf.push_str(step.name);
+                if let Some(l) = lens.get_mut(step.depth) {
                     *l = buf.len();
                 }
-            }
-            let name = if i == ROOT { "/" } else { n.name.as_str() };
+                step.name
+            };
             f(&WalkEntry {
                 path: &buf,
                 name,
-                depth,
-                kind: if matches!(n.kind, NodeKind::Dir(_)) {
-                    Kind::Dir
-                } else {
-                    Kind::File
-                },
-                size: self.size_of(n),
-                is_last,
+                depth: step.depth,
+                kind: kind_of(n),
+                size: n.size(),
+                is_last: step.is_last,
             });
         }
         Ok(())
@@ -123,12 +105,14 @@ impl<'a> Fs<'a> {
             archive_bytes: self.archive_bytes,
             ..Stats::default()
         };
-        for (i, _, _) in self.preorder(ROOT).skip(1) {
-            match self.node(i).map(|n| (&n.kind, n.from_initrd)) {
-                Ok((NodeKind::Dir(_), _)) => s.dirs += 1,
-                Ok((NodeKind::File(data), from_initrd)) => {
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Slot::Used(n) = slot else { continue };
+            match &n.body {
+                Body::Dir(_) if i == ROOT => {}
+                Body::Dir(_) => s.dirs += 1,
+                Body::File(data) => {
                     s.files += 1;
-                    if from_initrd {
+                    if n.from_initrd {
                         s.initrd_files += 1;
                     }
                     match data {
@@ -136,7 +120,6 @@ impl<'a> Fs<'a> {
                         Data::Owned(v) => s.ram_bytes += v.len(),
                     }
                 }
-                Err(_) => {}
             }
         }
         s
@@ -159,22 +142,22 @@ impl<'a> Fs<'a> {
         } else {
             Components::parse(cwd, dir_part)
         };
-        let Ok(children) = dir
+        let Ok(entries) = dir
             .and_then(|d| self.lookup(d.as_slice()))
-            .and_then(|d| self.children(d))
+            .and_then(|d| self.entries_of(d))
         else {
             return out;
         };
-        let start = children.partition_point(|&c| self.name_of(c) < prefix);
-        for &c in children.get(start..).unwrap_or(&[]) {
-            let name = self.name_of(c);
+        let start = entries.partition_point(|e| e.name.as_str() < prefix);
+        for e in entries.get(start..).unwrap_or(&[]) {
+            let name = e.name.as_str();
             if !name.starts_with(prefix) {
                 break;
             }
             if name.starts_with('.') && !prefix.starts_with('.') {
                 continue;
             }
-            let slash = if self.is_dir(c) { "/" } else { "" };
+            let slash = if self.is_dir(e.node) { "/" } else { "" };
             let mut s = String::new();
             if s.try_reserve_exact(dir_part.len() + name.len() + slash.len())
                 .is_err()
@@ -191,26 +174,37 @@ impl<'a> Fs<'a> {
     }
 }
 
+pub(crate) fn kind_of(n: &Node<'_>) -> Kind {
+    match n.body {
+        Body::Dir(_) => Kind::Dir,
+        Body::File(_) => Kind::File,
+    }
+}
+
 /// The entries of one directory, in name order: see [`Fs::entries`].
 #[derive(Debug, Clone)]
 pub struct Entries<'f, 'a> {
     fs: &'f Fs<'a>,
-    children: core::slice::Iter<'f, usize>,
+    entries: core::slice::Iter<'f, Entry>,
 }
 
 impl<'f> Iterator for Entries<'f, '_> {
     type Item = DirEntry<'f>;
 
     fn next(&mut self) -> Option<DirEntry<'f>> {
-        // A child index that is not a node would be a bug; skip it rather than panic.
-        self.children.find_map(|&c| {
-            let n = self.fs.node(c).ok()?;
-            Some(self.fs.dir_entry(&n.name, n))
+        // An entry naming a free slot would be a bug; skip it rather than panic.
+        self.entries.find_map(|e| {
+            let n = self.fs.node(e.node).ok()?;
+            Some(DirEntry {
+                name: &e.name,
+                kind: kind_of(n),
+                size: n.size(),
+            })
         })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.children.size_hint()
+        self.entries.size_hint()
     }
 }
 

@@ -6,6 +6,7 @@ use crate::node::{Found, Fs, NIL, ROOT, Result};
 use crate::path::{Components, MAX_DEPTH, MAX_PATH_LEN};
 
 impl<'a> Fs<'a> {
+    /// The node at the normalized path `comps`.
     pub(crate) fn lookup(&self, comps: &[&str]) -> Result<usize> {
         let mut cur = ROOT;
         self.node(ROOT)?;
@@ -23,18 +24,30 @@ impl<'a> Fs<'a> {
         Components::parse("", path)
     }
 
-    /// Depth of a node (0 for the root) and the length of its path string (0 for the
-    /// root, so that `len + 1 + name` is a child's length).
-    pub(crate) fn depth_and_len(&self, mut i: usize) -> (usize, usize) {
+    /// Parent directory and name for creating `path`: the parent must exist and be a
+    /// directory. `Err(AlreadyExists)`-style decisions are left to the caller.
+    pub(crate) fn parent_of<'p>(&self, comps: &Components<'p>) -> Result<(usize, &'p str)> {
+        let Some((name, parent)) = comps.split_last() else {
+            return Err(FsError::IsADirectory); // "/" itself
+        };
+        let parent = self.lookup(parent)?;
+        if !self.is_dir(parent) {
+            return Err(FsError::NotADirectory);
+        }
+        Ok((parent, name))
+    }
+
+    /// Depth of directory `dir` (0 for the root) and the length of its path string (0 for
+    /// the root, so that `len + 1 + name` is a child's length).
+    pub(crate) fn depth_and_len(&self, mut dir: usize) -> (usize, usize) {
         let (mut depth, mut len) = (0usize, 0usize);
-        while i != ROOT {
-            let Ok(n) = self.node(i) else { break };
-            depth += 1;
-            len += n.name.len() + 1;
-            i = n.parent;
-            if depth > self.slots.len() {
+        while let Ok(d) = self.dir(dir) {
+            if d.parent == NIL || depth > self.slot_count() {
                 break;
             }
+            depth += 1;
+            len += d.name_len + 1;
+            dir = d.parent;
         }
         (depth, len)
     }
@@ -43,32 +56,32 @@ impl<'a> Fs<'a> {
     pub(crate) fn extent(&self, i: usize) -> (usize, usize) {
         let mut max = (0, 0);
         let mut lens = [0usize; MAX_DEPTH + 2];
-        for (node, depth, _) in self.preorder(i).skip(1) {
-            let len = lens.get(depth - 1).copied().unwrap_or(0) + 1 + self.name_of(node).len();
-            if let Some(l) = lens.get_mut(depth) {
+        for step in self.preorder(i).skip(1) {
+            let len = lens.get(step.depth - 1).copied().unwrap_or(0) + 1 + step.name.len();
+            if let Some(l) = lens.get_mut(step.depth) {
                 *l = len;
             }
-            max = (max.0.max(depth), max.1.max(len));
+            max = (max.0.max(step.depth), max.1.max(len));
         }
         max
     }
 
-    /// Whether `i` is `ancestor` or lies below it.
+    /// Whether `i` is `ancestor` or a directory below it.
     pub(crate) fn is_within(&self, mut i: usize, ancestor: usize) -> bool {
-        for _ in 0..=self.slots.len() {
+        for _ in 0..=self.slot_count() {
             if i == ancestor {
                 return true;
             }
-            match self.node(i) {
-                Ok(n) if n.parent != NIL => i = n.parent,
+            match self.dir(i) {
+                Ok(d) if d.parent != NIL => i = d.parent,
                 _ => return false,
             }
         }
         false
     }
 
-    /// Fails if putting `src`'s subtree under `parent` with name `name` would make a path
-    /// longer or deeper than the limits.
+    /// Fails if putting node `src` (and what is below it) into directory `parent` under
+    /// `name` would make a path longer or deeper than the limits.
     pub(crate) fn check_fits(&self, parent: usize, name: &str, src: usize) -> Result<()> {
         let (depth, len) = self.depth_and_len(parent);
         let (sub_depth, sub_len) = self.extent(src);
@@ -89,23 +102,22 @@ impl<'a> Fs<'a> {
             len: 0,
         }
     }
-
-    /// Parent directory and name for creating `path`: the parent must exist and be a
-    /// directory. `Err(AlreadyExists)`-style decisions are left to the caller.
-    pub(crate) fn parent_of<'p>(&self, comps: &Components<'p>) -> Result<(usize, &'p str)> {
-        let Some((name, parent)) = comps.split_last() else {
-            return Err(FsError::IsADirectory); // "/" itself
-        };
-        let parent = self.lookup(parent)?;
-        if !self.is_dir(parent) {
-            return Err(FsError::NotADirectory);
-        }
-        Ok((parent, name))
-    }
 }
 
-/// Pre-order traversal without heap: a stack of (directory, next child position), bounded
-/// by the tree's depth limit.
+/// One node visited by [`Preorder`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<'f> {
+    pub(crate) node: usize,
+    /// The name of the entry that led here ("" for the start).
+    pub(crate) name: &'f str,
+    /// Below the start (0 for the start itself).
+    pub(crate) depth: usize,
+    /// Last of its siblings.
+    pub(crate) is_last: bool,
+}
+
+/// Pre-order traversal without heap: a stack of (directory, next entry position), bounded
+/// by the tree's depth limit. Children come in entry (name) order.
 pub(crate) struct Preorder<'f, 'a> {
     fs: &'f Fs<'a>,
     start: Option<usize>,
@@ -113,38 +125,49 @@ pub(crate) struct Preorder<'f, 'a> {
     len: usize,
 }
 
-impl Iterator for Preorder<'_, '_> {
-    /// (node, depth below the start, is last of its siblings)
-    type Item = (usize, usize, bool);
+impl<'f> Iterator for Preorder<'f, '_> {
+    type Item = Step<'f>;
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(&mut self) -> Option<Step<'f>> {
         if let Some(start) = self.start.take() {
-            self.fs.node(start).ok()?;
-            if self.fs.is_dir(start) {
-                self.stack[0] = (start, 0);
+            let n = self.fs.node(start).ok()?;
+            if n.is_dir()
+                && let Some(slot) = self.stack.first_mut()
+            {
+                *slot = (start, 0);
                 self.len = 1;
             }
-            return Some((start, 0, true));
+            return Some(Step {
+                node: start,
+                name: "",
+                depth: 0,
+                is_last: true,
+            });
         }
         loop {
             let top = self.len.checked_sub(1)?;
             let (dir, pos) = self.stack.get(top).copied()?;
-            let children = self.fs.children(dir).unwrap_or(&[]);
-            let Some(&c) = children.get(pos) else {
+            let entries = self.fs.entries_of(dir).unwrap_or(&[]);
+            let Some(e) = entries.get(pos) else {
                 self.len = top;
                 continue;
             };
-            if let Some(entry) = self.stack.get_mut(top) {
-                entry.1 += 1;
+            if let Some(slot) = self.stack.get_mut(top) {
+                slot.1 += 1;
             }
             let depth = self.len;
-            if self.fs.is_dir(c)
-                && let Some(entry) = self.stack.get_mut(self.len)
+            if self.fs.is_dir(e.node)
+                && let Some(slot) = self.stack.get_mut(self.len)
             {
-                *entry = (c, 0);
+                *slot = (e.node, 0);
                 self.len += 1;
             }
-            return Some((c, depth, pos + 1 == children.len()));
+            return Some(Step {
+                node: e.node,
+                name: &e.name,
+                depth,
+                is_last: pos + 1 == entries.len(),
+            });
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum FsError {
     /// The operation makes no sense for these arguments: removing or renaming `/`, moving or
     /// copying a directory into itself, copying a file onto itself.
     InvalidArgument,
+    /// The operation would take the tree past its space limit ([`crate::Fs::set_limit`]);
+    /// nothing was changed.
+    NoSpace,
 }
 
 impl FsError {
@@ -47,6 +50,7 @@ impl FsError {
             Self::DirectoryNotEmpty => "directory not empty",
             Self::OutOfMemory => "out of memory",
             Self::InvalidArgument => "invalid argument",
+            Self::NoSpace => "no space left on device",
         }
     }
 

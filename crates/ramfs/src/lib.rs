@@ -58,7 +58,9 @@
 //!
 //! Everything that grows the heap uses `try_reserve`, so a full heap is an
 //! [`FsError::OutOfMemory`] rather than an abort, and the tree is unchanged by the failed
-//! operation (tests check this by failing every allocation in turn). Nothing in this crate
+//! operation (tests check this by failing every allocation in turn). Before the heap is
+//! full, [`Fs::set_limit`] can cap what the RAM layer holds: growing past the cap is an
+//! [`FsError::NoSpace`], again with nothing changed (see `quota.rs` for what counts). Nothing in this crate
 //! panics on any input, and the library has no `unsafe`.
 //!
 //! # Layout
@@ -67,7 +69,7 @@
 //! `import_index` meanwhile), `node` stores the tree
 //! (an arena of nodes), `tree` finds and measures nodes, `query` and `modify` are the
 //! read-only and the changing operations, `path` and `types` hold the path rules and the
-//! values handed out, `name` shows names safely.
+//! values handed out, `name` shows names safely, `quota` accounts for space.
 
 #![no_std]
 // The library has no `unsafe`; the tests' failing allocator (`tests/oom.rs`) is the one exception.
@@ -86,6 +88,7 @@ mod name;
 mod node;
 mod path;
 mod query;
+mod quota;
 mod tree;
 mod types;
 mod work;
@@ -99,6 +102,7 @@ pub use name::Escaped;
 pub use node::Fs;
 pub use path::{MAX_DEPTH, MAX_NAME_LEN, MAX_PATH_LEN};
 pub use query::Entries;
+pub use quota::{ENTRY_OVERHEAD, NODE_OVERHEAD};
 pub use types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
 
 use core::fmt;

@@ -7,6 +7,7 @@
 use crate::FsError;
 use crate::node::{Body, Data, Dir, Entry, Found, Fs, NIL, ROOT, Result, name_string, oom, owned};
 use crate::path::{MAX_DEPTH, check_name};
+use crate::quota::{entry_cost, owned_bytes};
 use alloc::vec::Vec;
 
 impl<'a> Fs<'a> {
@@ -23,30 +24,49 @@ impl<'a> Fs<'a> {
     }
 
     /// Changes a file's contents with `change` and marks the file as modified, unless
-    /// `change` fails (it must then leave the contents alone).
+    /// `change` fails (it must then leave the contents alone). `owned_after` is how many
+    /// bytes of contents the file will hold on the heap afterwards: the change is refused
+    /// with [`FsError::NoSpace`] before it starts if they do not fit under the limit.
     pub(crate) fn modify(
         &mut self,
         i: usize,
+        owned_after: usize,
         change: impl FnOnce(&mut Data<'a>) -> Result<()>,
     ) -> Result<()> {
+        let before = owned_bytes(&self.node(i)?.body);
+        if self.is_dir(i) {
+            return Err(FsError::IsADirectory);
+        }
+        self.check_space(owned_after.saturating_sub(before))?;
         let node = self.node_mut(i)?;
         match &mut node.body {
             Body::File(data) => change(data)?,
             Body::Dir(_) => return Err(FsError::IsADirectory),
         }
         node.from_initrd = false;
+        let after = owned_bytes(&node.body);
+        self.refund(before);
+        self.charge(after);
         Ok(())
     }
 
     /// Creates or overwrites a file with a copy of `data` (`>` in a shell). The parent
     /// directory must exist.
     pub fn write(&mut self, path: &str, data: &[u8]) -> Result<()> {
+        self.ensure_root()?;
+        let comps = Self::parse(path)?;
+        let (parent, name) = self.parent_of(&comps)?;
         let new = owned(data)?;
-        let f = self.open_or_create(path)?;
-        self.modify(f, |d| {
-            *d = Data::Owned(new);
-            Ok(())
-        })
+        match self.child(parent, name)? {
+            Some(c) if self.is_dir(c) => Err(FsError::IsADirectory),
+            Some(f) => self.modify(f, data.len(), |d| {
+                *d = Data::Owned(new);
+                Ok(())
+            }),
+            None => self
+                .create(parent, name, Body::File(Data::Owned(new)))
+                .map(|_| ()),
+        }
     }
 
     /// Appends to a file, creating it if missing (`>>`). An initrd file is copied to the
@@ -60,7 +80,8 @@ impl<'a> Fs<'a> {
             Some(c) => c,
             None => return self.write(path, data),
         };
-        self.modify(f, |d| {
+        let total = self.file_data(f)?.len().saturating_add(data.len());
+        self.modify(f, total, |d| {
             match d {
                 Data::Owned(v) => {
                     v.try_reserve(data.len()).map_err(oom)?;
@@ -93,7 +114,11 @@ impl<'a> Fs<'a> {
     /// just narrows the borrowed slice.
     pub fn truncate(&mut self, path: &str, len: usize) -> Result<()> {
         let f = self.lookup(Self::parse(path)?.as_slice())?;
-        self.modify(f, |d| {
+        let owned_after = match &self.node(f)?.body {
+            Body::File(Data::Borrowed(b)) if len <= b.len() => 0,
+            _ => len,
+        };
+        self.modify(f, owned_after, |d| {
             match d {
                 Data::Owned(v) => {
                     if len > v.len() {
@@ -232,6 +257,7 @@ impl<'a> Fs<'a> {
             None => None,
         };
         self.check_fits(parent, name, src)?;
+        self.check_space(entry_cost(name).saturating_sub(entry_cost(src_name)))?;
         let new_name = name_string(name)?;
         self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
         // Nothing below allocates.
@@ -281,15 +307,20 @@ impl<'a> Fs<'a> {
                 Body::File(data) => data.try_clone()?,
                 Body::Dir(_) => return Err(FsError::IsADirectory),
             };
-            let f = match existing {
-                Some(d) if self.is_dir(d) => return Err(FsError::IsADirectory),
-                Some(d) => d,
-                None => self.create(parent, name, Body::File(Data::Owned(Vec::new())))?,
+            return match existing {
+                Some(d) if self.is_dir(d) => Err(FsError::IsADirectory),
+                Some(f) => {
+                    let owned_after = match &data {
+                        Data::Owned(v) => v.len(),
+                        Data::Borrowed(_) => 0,
+                    };
+                    self.modify(f, owned_after, |d| {
+                        *d = data;
+                        Ok(())
+                    })
+                }
+                None => self.create(parent, name, Body::File(data)).map(|_| ()),
             };
-            return self.modify(f, |d| {
-                *d = data;
-                Ok(())
-            });
         }
         if self.is_within(parent, src) {
             return Err(FsError::InvalidArgument);

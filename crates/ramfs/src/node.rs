@@ -13,6 +13,7 @@
 //! fallbacks unreachable, but a bug then gives an error rather than a kernel panic.
 
 use crate::FsError;
+use crate::quota::{NODE_OVERHEAD, entry_cost, node_cost, owned_bytes};
 pub(crate) use crate::work::count_work;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -120,6 +121,9 @@ pub struct Fs<'a> {
     pub(crate) slots: Vec<Slot<'a>>,
     pub(crate) free: usize,
     pub(crate) archive_bytes: usize,
+    /// Bytes accounted for, and the cap (`usize::MAX`: none); see `quota.rs`.
+    pub(crate) used: usize,
+    pub(crate) limit: usize,
 }
 
 impl Default for Fs<'_> {
@@ -157,6 +161,8 @@ impl<'a> Fs<'a> {
             slots: Vec::new(),
             free: NIL,
             archive_bytes: 0,
+            used: 0,
+            limit: usize::MAX,
         };
         // If even this fails, every operation reports an error until memory is available.
         let _ = fs.ensure_root();
@@ -166,8 +172,9 @@ impl<'a> Fs<'a> {
     pub(crate) fn ensure_root(&mut self) -> Result<()> {
         if self.slots.is_empty() {
             self.slots.try_reserve(1).map_err(oom)?;
-            self.slots
-                .push(Slot::Used(Node::new(Body::Dir(Dir::new(NIL, 0)), true)));
+            let root = Node::new(Body::Dir(Dir::new(NIL, 0)), true);
+            self.charge(node_cost(&root));
+            self.slots.push(Slot::Used(root));
         }
         Ok(())
     }
@@ -201,6 +208,14 @@ impl<'a> Fs<'a> {
         match &mut self.node_mut(i)?.body {
             Body::Dir(d) => Ok(d),
             _ => Err(FsError::NotADirectory),
+        }
+    }
+
+    /// A file's contents.
+    pub(crate) fn file_data(&self, i: usize) -> Result<&[u8]> {
+        match &self.node(i)?.body {
+            Body::File(d) => Ok(d.as_slice()),
+            Body::Dir(_) => Err(FsError::IsADirectory),
         }
     }
 
@@ -247,6 +262,10 @@ impl<'a> Fs<'a> {
         mut body: Body<'a>,
         from_initrd: bool,
     ) -> Result<usize> {
+        let cost = NODE_OVERHEAD
+            .saturating_add(owned_bytes(&body))
+            .saturating_add(entry_cost(name));
+        self.check_space(cost)?;
         let name = name_string(name)?;
         self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
         self.reserve_slot()?;
@@ -257,6 +276,7 @@ impl<'a> Fs<'a> {
         }
         let node = self.place(Node::new(body, from_initrd));
         self.dir_mut(parent)?.entries.push(Entry { name, node });
+        self.charge(cost);
         Ok(node)
     }
 
@@ -285,9 +305,12 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Adds an entry to `dir` in its sorted place (capacity must be reserved).
+    /// Adds an entry to `dir` in its sorted place (capacity must be reserved, and space
+    /// checked: this charges for it).
     pub(crate) fn insert_entry(&mut self, dir: usize, entry: Entry) -> Result<()> {
+        let cost = entry_cost(&entry.name);
         self.dir_mut(dir)?.entries.push(entry);
+        self.charge(cost);
         self.sort_last(dir)
     }
 
@@ -316,7 +339,9 @@ impl<'a> Fs<'a> {
             return Err(FsError::NotFound);
         }
         count_work(entries.len() - pos);
-        Ok(entries.remove(pos))
+        let e = entries.remove(pos);
+        self.refund(entry_cost(&e.name));
+        Ok(e)
     }
 
     /// Sorts every directory's entries by name (after import appended them unsorted).
@@ -345,10 +370,14 @@ impl<'a> Fs<'a> {
             let child = match self.node_mut(cur) {
                 Ok(Node {
                     body: Body::Dir(d), ..
-                }) => d.entries.pop().map(|e| e.node),
+                }) => d.entries.pop(),
                 Ok(_) => None,
                 Err(_) => return,
             };
+            let child = child.map(|e| {
+                self.refund(entry_cost(&e.name));
+                e.node
+            });
             if let Some(c) = child {
                 // Directories are visited (they know their parent, to come back);
                 // anything else is freed at once.
@@ -370,8 +399,11 @@ impl<'a> Fs<'a> {
 
     fn free_slot(&mut self, i: usize) {
         if let Some(slot) = self.slots.get_mut(i) {
-            *slot = Slot::Free(self.free);
+            let freed = core::mem::replace(slot, Slot::Free(self.free));
             self.free = i;
+            if let Slot::Used(n) = freed {
+                self.refund(node_cost(&n));
+            }
         }
     }
 
@@ -439,5 +471,15 @@ impl Fs<'_> {
             f = next;
         }
         assert_eq!(seen.len() + free, self.slots.len(), "leaked slots");
+        let mut usage = 0;
+        for slot in &self.slots {
+            if let Slot::Used(n) = slot {
+                usage += node_cost(n);
+                if let Body::Dir(d) = &n.body {
+                    usage += d.entries.iter().map(|e| entry_cost(&e.name)).sum::<usize>();
+                }
+            }
+        }
+        assert_eq!(self.used, usage, "usage total drifted");
     }
 }

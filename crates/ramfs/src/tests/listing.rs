@@ -78,6 +78,7 @@ fn errors_display_for_the_shell() {
         FsError::DirectoryNotEmpty,
         FsError::OutOfMemory,
         FsError::InvalidArgument,
+        FsError::NoSpace,
     ];
     let mut seen = std::collections::HashSet::new();
     for e in all {

@@ -13,6 +13,7 @@ mod listing;
 mod name;
 mod oom;
 mod paths;
+mod quota;
 mod random;
 mod readers;
 mod scale;
@@ -20,6 +21,7 @@ mod scale;
 use crate::*;
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec;
 use alloc::vec::Vec;
 
 // ------------------------------------------------------------------ ustar writer
@@ -204,4 +206,66 @@ fn sample() -> Vec<u8> {
         .dir("etc/empty/")
         .file("readme", b"read me")
         .finish()
+}
+
+/// An initrd for the operation tests: /etc/motd, /etc/empty/, /etc/sub/deep/file, /readme.
+fn small_initrd() -> Vec<u8> {
+    Tar::new()
+        .file("etc/motd", b"hello")
+        .dir("etc/empty/")
+        .file("etc/sub/deep/file", b"deep")
+        .file("readme", b"read me")
+        .finish()
+}
+
+/// Everything observable: each path with its kind, contents and `in_ram`.
+fn snapshot(fs: &Fs<'_>) -> Vec<(String, Kind, Vec<u8>, bool)> {
+    let mut v = Vec::new();
+    fs.walk("/", |e| {
+        v.push((e.path.to_string(), e.kind, Vec::new(), false));
+    })
+    .unwrap();
+    for (path, kind, data, in_ram) in &mut v {
+        *in_ram = fs.metadata(path).unwrap().in_ram;
+        if *kind == Kind::File {
+            *data = fs.read(path).unwrap().to_vec();
+        }
+    }
+    v
+}
+
+type Op = fn(&mut Fs<'_>) -> Result<(), FsError>;
+
+/// Operations that can fail part-way (allocating or growing the tree), each of which
+/// succeeds on `small_initrd()` plus a RAM file `/ram` given enough memory and space.
+fn operations() -> Vec<(&'static str, Op)> {
+    vec![
+        ("write new", |fs| fs.write("/etc/new", b"data")),
+        ("write over initrd", |fs| fs.write("/etc/motd", b"new")),
+        ("write over ram", |fs| fs.write("/ram", b"new")),
+        ("append initrd", |fs| fs.append("/etc/motd", b"!")),
+        ("append ram", |fs| fs.append("/ram", &[1; 1000])),
+        ("append new", |fs| fs.append("/new", b"x")),
+        ("touch", |fs| fs.touch("/t")),
+        ("truncate initrd", |fs| fs.truncate("/readme", 100)),
+        ("truncate ram", |fs| fs.truncate("/ram", 5000)),
+        ("mkdir", |fs| fs.mkdir("/etc/d")),
+        ("mkdir_all", |fs| fs.mkdir_all("/x/y/z/w")),
+        ("rename", |fs| fs.rename("/readme", "/etc/r2")),
+        ("rename to a longer name", |fs| {
+            fs.rename("/readme", "/a-much-longer-name")
+        }),
+        ("rename over file", |fs| fs.rename("/ram", "/etc/motd")),
+        ("rename dir", |fs| fs.rename("/etc/sub", "/moved")),
+        ("copy initrd file", |fs| fs.copy("/readme", "/r2", false)),
+        ("copy ram file", |fs| fs.copy("/ram", "/etc", false)),
+        ("copy ram file over file", |fs| {
+            fs.copy("/ram", "/readme", false)
+        }),
+        ("copy -r", |fs| fs.copy("/etc", "/etc2", true)),
+        ("remove -r", |fs| fs.remove("/etc", true)),
+        ("read_dir", |fs| fs.read_dir("/etc").map(|_| ())),
+        ("resolve", |fs| fs.resolve("/etc", "../x").map(|_| ())),
+        ("walk", |fs| fs.walk("/", |_| {})),
+    ]
 }

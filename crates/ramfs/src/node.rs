@@ -1,11 +1,13 @@
 //! Node storage: one arena of slots, nodes referring to each other by index.
 //!
-//! A node is a file or a directory (an inode, in Unix terms); it has no name. Names live
-//! in the directory entries that point at nodes, so a directory is a list of (name, node)
-//! entries sorted by name: lookups are binary searches, listings come out sorted for free,
-//! and one file can have several names. A directory also knows its parent, so upward walks
-//! (cycle checks, depth checks, `..`) need no extra memory. Freed slots form an intrusive
-//! free list, so deleting never allocates.
+//! A node is a file, a directory or a symbolic link (an inode, in Unix terms); it has no
+//! name. Names live in the directory entries that point at nodes, so a directory is a list
+//! of (name, node) entries sorted by name: lookups are binary searches, listings come out
+//! sorted for free, and a file can have several names (hard links), counted in its
+//! `nlink`. Directories have exactly one name and know their parent, so upward walks
+//! (cycle checks, depth checks, `..`) need no extra memory. A node is freed when its last
+//! name is gone and no caller holds it open ([`Fs::retain`]); freed slots form an
+//! intrusive free list, so deleting never allocates.
 //!
 //! Every primitive that allocates does all of its allocating (with `try_reserve`) before it
 //! changes anything, so running out of memory is an [`FsError::OutOfMemory`] and leaves the
@@ -50,6 +52,29 @@ impl Data<'_> {
     }
 }
 
+/// A symbolic link's target: a slice of the archive, or text on the heap.
+#[derive(Debug)]
+pub(crate) enum Text<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+
+    pub(crate) fn try_clone(&self) -> Result<Self> {
+        Ok(match self {
+            Text::Borrowed(s) => Text::Borrowed(s),
+            Text::Owned(s) => Text::Owned(name_string(s)?),
+        })
+    }
+}
+
 /// A name in a directory.
 #[derive(Debug)]
 pub(crate) struct Entry {
@@ -61,7 +86,8 @@ pub(crate) struct Entry {
 pub(crate) struct Dir {
     /// Sorted by name (bytewise), except while tar import builds the tree.
     pub(crate) entries: Vec<Entry>,
-    /// The directory holding this one's entry; `NIL` for the root.
+    /// The directory holding this one's entry; `NIL` for the root and for a directory
+    /// that was removed while held open.
     pub(crate) parent: usize,
     /// Length of this directory's name, for the path-length limit.
     pub(crate) name_len: usize,
@@ -81,6 +107,7 @@ impl Dir {
 pub(crate) enum Body<'a> {
     File(Data<'a>),
     Dir(Dir),
+    Symlink(Text<'a>),
 }
 
 #[derive(Debug)]
@@ -88,23 +115,51 @@ pub(crate) struct Node<'a> {
     pub(crate) body: Body<'a>,
     /// Unchanged since it was read from the archive.
     pub(crate) from_initrd: bool,
+    /// Inode number, assigned when the node is stored; never reused.
+    pub(crate) ino: u64,
+    /// Directory entries naming this node.
+    pub(crate) nlink: u32,
+    /// Holds by callers of the node API ([`Fs::retain`]); keeps an unnamed node alive.
+    pub(crate) opens: u32,
+    pub(crate) atime: u64,
+    pub(crate) mtime: u64,
+    pub(crate) ctime: u64,
 }
 
 impl<'a> Node<'a> {
-    pub(crate) fn new(body: Body<'a>, from_initrd: bool) -> Self {
-        Self { body, from_initrd }
+    /// A node not yet stored or named (`place` gives it an inode number, naming it counts
+    /// the link), with all times `now`.
+    pub(crate) fn new(body: Body<'a>, from_initrd: bool, now: u64) -> Self {
+        Self {
+            body,
+            from_initrd,
+            ino: 0,
+            nlink: 0,
+            opens: 0,
+            atime: now,
+            mtime: now,
+            ctime: now,
+        }
     }
 
-    /// Bytes for a file, number of entries for a directory.
+    /// Bytes for a file, number of entries for a directory, target length for a link.
     pub(crate) fn size(&self) -> usize {
         match &self.body {
             Body::Dir(d) => d.entries.len(),
             Body::File(data) => data.as_slice().len(),
+            Body::Symlink(t) => t.as_str().len(),
         }
     }
 
     pub(crate) fn is_dir(&self) -> bool {
         matches!(self.body, Body::Dir(_))
+    }
+
+    pub(crate) fn symlink_target(&self) -> Option<&str> {
+        match &self.body {
+            Body::Symlink(t) => Some(t.as_str()),
+            _ => None,
+        }
     }
 }
 
@@ -124,6 +179,10 @@ pub struct Fs<'a> {
     /// Bytes accounted for, and the cap (`usize::MAX`: none); see `quota.rs`.
     pub(crate) used: usize,
     pub(crate) limit: usize,
+    /// The next inode number to hand out.
+    pub(crate) next_ino: u64,
+    /// Where timestamps come from; see `times.rs`.
+    pub(crate) clock: fn() -> u64,
 }
 
 impl Default for Fs<'_> {
@@ -163,6 +222,8 @@ impl<'a> Fs<'a> {
             archive_bytes: 0,
             used: 0,
             limit: usize::MAX,
+            next_ino: 1,
+            clock: crate::times::no_clock,
         };
         // If even this fails, every operation reports an error until memory is available.
         let _ = fs.ensure_root();
@@ -172,7 +233,10 @@ impl<'a> Fs<'a> {
     pub(crate) fn ensure_root(&mut self) -> Result<()> {
         if self.slots.is_empty() {
             self.slots.try_reserve(1).map_err(oom)?;
-            let root = Node::new(Body::Dir(Dir::new(NIL, 0)), true);
+            let mut root = Node::new(Body::Dir(Dir::new(NIL, 0)), true, 0);
+            root.nlink = 1;
+            root.ino = self.next_ino;
+            self.next_ino += 1;
             self.charge(node_cost(&root));
             self.slots.push(Slot::Used(root));
         }
@@ -216,6 +280,7 @@ impl<'a> Fs<'a> {
         match &self.node(i)?.body {
             Body::File(d) => Ok(d.as_slice()),
             Body::Dir(_) => Err(FsError::IsADirectory),
+            Body::Symlink(_) => Err(FsError::InvalidArgument),
         }
     }
 
@@ -246,38 +311,130 @@ impl<'a> Fs<'a> {
     }
 
     /// Creates a node named `name` in `parent` (which must not have that name yet), in its
-    /// sorted place.
+    /// sorted place, with all times now; stamps the parent as changed.
     pub(crate) fn create(&mut self, parent: usize, name: &str, body: Body<'a>) -> Result<usize> {
-        let idx = self.push_new(parent, name, body, false)?;
+        self.check_alive_dir(parent)?;
+        if !self.is_dir(parent) {
+            return Err(FsError::NotADirectory);
+        }
+        let node = Node::new(body, false, self.now());
+        let idx = self.push_node(parent, name, node)?;
         self.sort_last(parent)?;
+        self.stamp_changed(parent);
         Ok(idx)
     }
 
-    /// Creates a node named `name` at the end of `parent`'s entries, which are then
-    /// unsorted until the caller sorts them (tar import sorts once at the end).
-    pub(crate) fn push_new(
+    /// Fails with `NotFound` for a directory that was removed (while held open): nothing
+    /// may be created in it.
+    pub(crate) fn check_alive_dir(&self, dir: usize) -> Result<()> {
+        match self.node(dir)? {
+            n if n.nlink == 0 => Err(FsError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `node` and names it `name` at the end of `parent`'s entries, which are then
+    /// unsorted until the caller sorts them (tar import sorts once at the end). Checks the
+    /// space limit and the depth and length limits.
+    pub(crate) fn push_node(
         &mut self,
         parent: usize,
         name: &str,
-        mut body: Body<'a>,
-        from_initrd: bool,
+        mut node: Node<'a>,
     ) -> Result<usize> {
         let cost = NODE_OVERHEAD
-            .saturating_add(owned_bytes(&body))
+            .saturating_add(owned_bytes(&node.body))
             .saturating_add(entry_cost(name));
+        self.check_fits_new(parent, name)?;
         self.check_space(cost)?;
         let name = name_string(name)?;
         self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
         self.reserve_slot()?;
         // Nothing below can fail.
-        if let Body::Dir(d) = &mut body {
+        if let Body::Dir(d) = &mut node.body {
             d.parent = parent;
             d.name_len = name.len();
         }
-        let node = self.place(Node::new(body, from_initrd));
+        node.nlink = 1;
+        let node = self.place(node);
         self.dir_mut(parent)?.entries.push(Entry { name, node });
         self.charge(cost);
         Ok(node)
+    }
+
+    /// Gives `node` one more name at the end of `parent`'s entries (tar import's hard
+    /// links; the entries are sorted at the end).
+    pub(crate) fn push_link(&mut self, parent: usize, name: &str, node: usize) -> Result<()> {
+        let nlink = self
+            .node(node)?
+            .nlink
+            .checked_add(1)
+            .ok_or(FsError::NoSpace)?;
+        self.check_fits_new(parent, name)?;
+        self.check_space(entry_cost(name))?;
+        let name = name_string(name)?;
+        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
+        // Nothing below can fail.
+        self.charge(entry_cost(&name));
+        self.dir_mut(parent)?.entries.push(Entry { name, node });
+        if let Ok(n) = self.node_mut(node) {
+            n.nlink = nlink;
+        }
+        Ok(())
+    }
+
+    /// Stores `node` without naming it yet (see [`Self::set_entry_node`]).
+    pub(crate) fn store_node(&mut self, node: Node<'a>) -> Result<usize> {
+        let cost = node_cost(&node);
+        self.check_space(cost)?;
+        self.reserve_slot()?;
+        self.charge(cost);
+        Ok(self.place(node))
+    }
+
+    /// Makes entry `pos` of `dir` name the non-directory `node` instead of what it named
+    /// (which loses that name). Never allocates.
+    pub(crate) fn set_entry_node(&mut self, dir: usize, pos: usize, node: usize) -> Result<()> {
+        let nlink = self
+            .node(node)?
+            .nlink
+            .checked_add(1)
+            .ok_or(FsError::NoSpace)?;
+        let entry = self
+            .dir_mut(dir)?
+            .entries
+            .get_mut(pos)
+            .ok_or(FsError::NotFound)?;
+        if entry.node == node {
+            return Ok(());
+        }
+        let old = core::mem::replace(&mut entry.node, node);
+        if let Ok(n) = self.node_mut(node) {
+            n.nlink = nlink;
+        }
+        self.drop_name(old);
+        Ok(())
+    }
+
+    /// Gives the existing non-directory `node` one more name, `name` in `parent` (which must
+    /// not have it yet), in its sorted place: a hard link.
+    pub(crate) fn add_link(&mut self, parent: usize, name: &str, node: usize) -> Result<()> {
+        self.check_alive_dir(parent)?;
+        let nlink = self.node(node)?.nlink;
+        let nlink = nlink.checked_add(1).ok_or(FsError::NoSpace)?;
+        self.check_fits(parent, name, node)?;
+        self.check_space(entry_cost(name))?;
+        let name = name_string(name)?;
+        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
+        // Nothing below can fail.
+        self.insert_entry(parent, Entry { name, node })?;
+        let now = self.now();
+        if let Ok(n) = self.node_mut(node) {
+            n.nlink = nlink;
+            n.ctime = now;
+        }
+        self.stamp_changed(parent);
+        Ok(())
     }
 
     /// Makes sure [`Self::place`] will not allocate.
@@ -288,8 +445,11 @@ impl<'a> Fs<'a> {
         Ok(())
     }
 
-    /// Stores `node` in a free slot (reserved with [`Self::reserve_slot`]).
-    pub(crate) fn place(&mut self, node: Node<'a>) -> usize {
+    /// Stores `node` in a free slot (reserved with [`Self::reserve_slot`]) and gives it the
+    /// next inode number.
+    pub(crate) fn place(&mut self, mut node: Node<'a>) -> usize {
+        node.ino = self.next_ino;
+        self.next_ino += 1;
         let idx = self.free;
         if let Some(slot) = self.slots.get_mut(idx) {
             self.free = match slot {
@@ -344,6 +504,27 @@ impl<'a> Fs<'a> {
         Ok(e)
     }
 
+    /// Removes entry `pos` of `dir` and drops the name from the node it named, freeing the
+    /// node (and, for a directory, everything below it) unless it has other names or is
+    /// held open. Stamps `dir` as changed. Never allocates.
+    pub(crate) fn unlink_entry(&mut self, dir: usize, pos: usize) -> Result<()> {
+        let e = self.remove_entry(dir, pos)?;
+        self.stamp_changed(dir);
+        self.drop_name(e.node);
+        Ok(())
+    }
+
+    /// Counts one name less for `node` (whose entry is already gone) and frees it if that
+    /// was its last and nobody holds it.
+    pub(crate) fn drop_name(&mut self, node: usize) {
+        let now = self.now();
+        if let Ok(n) = self.node_mut(node) {
+            n.nlink = n.nlink.saturating_sub(1);
+            n.ctime = now;
+        }
+        self.free_subtree(node);
+    }
+
     /// Sorts every directory's entries by name (after import appended them unsorted).
     /// Names in a directory are unique, so an unstable sort is exact; it does not allocate.
     pub(crate) fn sort_all_entries(&mut self) {
@@ -360,37 +541,62 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Frees node `idx` and everything below it, without allocating: post-order, popping
-    /// entries off each directory as it goes. The caller has removed `idx`'s own entry.
-    pub(crate) fn free_subtree(&mut self, idx: usize) {
-        let mut cur = idx;
+    /// Frees node `top` if nothing names or holds it, and for a directory everything below
+    /// it, without allocating: post-order, popping entries off each directory and coming
+    /// back up through parent pointers. A directory or file below that is still held open
+    /// (or, for a file, still named elsewhere) stays, unnamed or with fewer names. The
+    /// caller has removed `top`'s entry and counted that name off.
+    pub(crate) fn free_subtree(&mut self, top: usize) {
+        let Ok(n) = self.node(top) else { return };
+        if n.nlink > 0 {
+            return;
+        }
+        if !n.is_dir() {
+            if n.opens == 0 {
+                self.free_slot(top);
+            }
+            return;
+        }
+        let mut cur = top;
         let mut fuel = self.slots.len().saturating_mul(2).saturating_add(2);
         while fuel > 0 {
             fuel -= 1;
-            let child = match self.node_mut(cur) {
+            let entry = match self.node_mut(cur) {
                 Ok(Node {
                     body: Body::Dir(d), ..
                 }) => d.entries.pop(),
-                Ok(_) => None,
-                Err(_) => return,
+                _ => return,
             };
-            let child = child.map(|e| {
+            if let Some(e) = entry {
                 self.refund(entry_cost(&e.name));
-                e.node
-            });
-            if let Some(c) = child {
-                // Directories are visited (they know their parent, to come back);
-                // anything else is freed at once.
-                if self.is_dir(c) {
-                    cur = c;
-                } else {
-                    self.free_slot(c);
+                let Ok(c) = self.node_mut(e.node) else {
+                    continue;
+                };
+                c.nlink = c.nlink.saturating_sub(1);
+                if c.is_dir() {
+                    // Visited next; it comes back here through its parent pointer.
+                    cur = e.node;
+                } else if c.nlink == 0 && c.opens == 0 {
+                    self.free_slot(e.node);
                 }
                 continue;
             }
-            let parent = self.dir(cur).map_or(NIL, |d| d.parent);
-            self.free_slot(cur);
-            if cur == idx || parent == NIL {
+            // `cur` is empty now: it has no name left (a directory has one).
+            let Ok(Node {
+                body: Body::Dir(d),
+                nlink,
+                opens,
+                ..
+            }) = self.node_mut(cur)
+            else {
+                return;
+            };
+            let parent = core::mem::replace(&mut d.parent, NIL);
+            *nlink = 0;
+            if *opens == 0 {
+                self.free_slot(cur);
+            }
+            if cur == top || parent == NIL {
                 return;
             }
             cur = parent;
@@ -437,11 +643,18 @@ impl Fs<'_> {
         if self.slots.is_empty() {
             return; // the root could not be allocated; every operation reports errors
         }
+        use std::collections::HashMap;
         let mut seen = HashSet::new();
+        let mut names: HashMap<usize, u32> = HashMap::new();
         let mut stack = alloc::vec![(ROOT, 0usize, 0usize)];
         assert!(matches!(self.dir(ROOT), Ok(d) if d.parent == NIL));
+        let mut inos = HashSet::new();
         while let Some((i, depth, len)) = stack.pop() {
-            assert!(seen.insert(i), "node {i} reachable twice");
+            let first = seen.insert(i);
+            assert!(first || !self.is_dir(i), "directory {i} reachable twice");
+            if !first {
+                continue;
+            }
             assert!(depth <= MAX_DEPTH, "too deep");
             assert!(len <= MAX_PATH_LEN, "path too long");
             let n = self.node(i).expect("reachable node is used");
@@ -451,6 +664,7 @@ impl Fs<'_> {
                 }
                 for e in &d.entries {
                     check_name(&e.name).expect("valid name");
+                    *names.entry(e.node).or_default() += 1;
                     if let Ok(cd) = self.dir(e.node) {
                         assert_eq!(cd.parent, i, "bad parent pointer");
                         assert_eq!(cd.name_len, e.name.len(), "bad name length");
@@ -470,7 +684,33 @@ impl Fs<'_> {
             };
             f = next;
         }
-        assert_eq!(seen.len() + free, self.slots.len(), "leaked slots");
+        // Unnamed nodes are held open; every used slot is named or held.
+        let held = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| matches!(s, Slot::Used(n) if !seen.contains(i) && n.opens > 0))
+            .count();
+        assert_eq!(seen.len() + held + free, self.slots.len(), "leaked slots");
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Slot::Used(n) = slot else { continue };
+            assert!(inos.insert(n.ino), "inode number {} twice", n.ino);
+            assert!(n.ino < self.next_ino);
+            let expected = if i == ROOT {
+                1
+            } else {
+                names.get(&i).copied().unwrap_or(0)
+            };
+            assert_eq!(n.nlink, expected, "link count of node {i}");
+            if let Body::Dir(d) = &n.body
+                && n.nlink == 0
+            {
+                assert!(d.entries.is_empty() && d.parent == NIL, "removed dir {i}");
+            }
+            if let Body::Symlink(t) = &n.body {
+                assert!(t.as_str().len() <= MAX_PATH_LEN && !t.as_str().contains('\0'));
+            }
+        }
         let mut usage = 0;
         for slot in &self.slots {
             if let Slot::Used(n) = slot {

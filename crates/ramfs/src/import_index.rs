@@ -113,8 +113,9 @@ impl ImportIndex {
         let Some(tree) = self.tree(dir).and_then(|t| self.trees.get(t)) else {
             return Ok(entries
                 .iter()
-                .position(|e| e.name == name)
-                .zip(entries.iter().find(|e| e.name == name).map(|e| e.node)));
+                .enumerate()
+                .find(|(_, e)| e.name == name)
+                .map(|(pos, e)| (pos, e.node)));
         };
         let mut cur = tree.root;
         while let Some(link) = tree.links.get(cur as usize) {

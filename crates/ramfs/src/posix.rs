@@ -12,8 +12,8 @@
 //! renaming a name onto another name of the same node does nothing. The string API's
 //! `mv` (`Fs::rename`) uses the same rename after choosing its destination.
 //!
-//! Errors, in the order they are checked, follow Linux so a WASI layer can map them 1:1:
-//! see each method.
+//! An empty path names nothing ([`FsError::NotFound`]), as in POSIX. Errors, in the order
+//! they are checked, follow Linux so a WASI layer can map them 1:1: see each method.
 
 use crate::FsError;
 use crate::node::{Body, Data, Entry, Found, Fs, Result, Text, name_string, oom};

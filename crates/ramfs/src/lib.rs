@@ -82,7 +82,7 @@
 //!
 //! Reading the archive: `archive` (tar headers), `import` (entries into the tree, with
 //! `import_index` to find names meanwhile). The tree: `node` (an arena of nodes and
-//! directory entries), `tree` (measuring and walking it), `resolve` (paths through it),
+//! directory entries), `link` (naming, unnaming and freeing nodes), `tree` (measuring and walking it), `resolve` (paths through it),
 //! `quota` (space), `times` (timestamps), `contents` (changing a file's bytes). The shell's
 //! API: `query` (reading) and `modify` (changing). The node API: `handle` (operations on a
 //! node) and `posix` (operations on paths relative to a directory). Values: `types`,
@@ -102,6 +102,7 @@ mod error;
 mod handle;
 mod import;
 mod import_index;
+mod link;
 mod modify;
 mod name;
 mod node;

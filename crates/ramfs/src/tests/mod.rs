@@ -9,6 +9,7 @@ mod damage;
 mod dirs;
 mod files;
 mod fuzz;
+mod invariants;
 mod links;
 mod listing;
 mod model;

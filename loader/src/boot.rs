@@ -14,7 +14,7 @@ use core::slice;
 use loader_core::config::{self, SEARCH_PATHS};
 use loader_core::elf::{self, Image};
 use loader_core::gdt::{GDT, Gdtr};
-use loader_core::memmap::{self, limine_type};
+use loader_core::uefi_memmap::{self, limine_type};
 use loader_core::paging::{Cache, Flags, FrameSource, PAT_VALUE, PageSize, PageTables, hhdm_plan};
 use loader_core::protocol::{
     self, AddressResponse, BootloaderInfoResponse, EmptyResponse, File, FirmwareTypeResponse,
@@ -186,14 +186,14 @@ pub fn run() -> Result<Infallible, Fatal> {
         let input = uefi_map
             .entries()
             .map(|d| (d.ty.0, d.phys_start, d.page_count));
-        match memmap::build(input, extra.as_slice(), m.raw, m.bounds, m.out) {
+        match uefi_memmap::build(input, extra.as_slice(), m.raw, m.bounds, m.out) {
             Ok(n) => {
                 for (ptr, e) in m.ptrs.iter_mut().zip(m.out.iter()).take(n) {
                     *ptr = hhdm(e as *const MemmapEntry as u64);
                 }
                 m.response.count = n as u64;
             }
-            Err(memmap::TooManyEntries) => fail("the UEFI memory map has too many entries"),
+            Err(uefi_memmap::TooManyEntries) => fail("the UEFI memory map has too many entries"),
         }
     }
     // The map lives in loader pool memory that is about to be reported usable; it is not

@@ -10,7 +10,7 @@
 
 use core::ptr;
 
-use loader_core::memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
+use loader_core::uefi_memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
 use loader_core::protocol::HHDM_OFFSET;
 use loader_core::{PAGE_SIZE, align_up};
 use uefi::boot::{self, AllocateType, MemoryType};

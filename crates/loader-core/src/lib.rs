@@ -15,7 +15,7 @@ extern crate alloc;
 pub mod config;
 pub mod elf;
 pub mod gdt;
-pub mod memmap;
+pub mod uefi_memmap;
 pub mod paging;
 pub mod protocol;
 pub mod requests;

@@ -483,8 +483,10 @@ def odd_archive() -> bytes:
     return buf.getvalue()
 
 
-def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path | None = None) -> Path:
-    """An ISO like the real one but with another initrd and/or limine.conf."""
+def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path | None = None,
+                builtin_loader: bool = False) -> Path:
+    """An ISO like the real one but with another initrd and/or limine.conf (and with the
+    built-in loader instead of Limine if asked)."""
     import subprocess
 
     root = Path(__file__).resolve().parent.parent
@@ -492,7 +494,7 @@ def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path 
     env = dict(os.environ, **({"LIMINE_CONF": str(conf)} if conf else {}))
     p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
                         str(initrd or root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"),
-                        ctx.limine], capture_output=True, text=True, env=env)
+                        "" if builtin_loader else ctx.limine], capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise Failure(f"mkiso: {p.stderr}")
     return iso
@@ -567,6 +569,45 @@ def bad_initrd(ctx: Context) -> str:
         finally:
             iso.unlink(missing_ok=True)
     return "; ".join(details)
+
+
+def loader_refuses_bad_inputs(ctx: Context) -> str:
+    """The built-in loader refuses, by line or by file name, a limine.conf whose macros
+    double on every line (unbounded, 35 lines need 128 GiB) and a module larger than the
+    machine's free memory, instead of dying on a failed allocation."""
+    lines = ["timeout: 0", "serial: yes", "${M0}=xxxxxxxx"]
+    lines += [f"${{M{k}}}=${{M{k - 1}}}${{M{k - 1}}}" for k in range(1, 35)]
+    lines += ["/RustOS", "    protocol: limine", "    kernel_path: boot():/boot/kernel",
+              "    module_path: boot():/boot/initrd.tar"]
+    conf = ctx.artifacts / "limine-doubling.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    big = ctx.artifacts / "initrd-60m.tar"
+    with open(big, "wb") as f:
+        f.truncate(60 << 20)
+    cases = [
+        # Line 3 holds 8 bytes, line k 8 * 2^(k-3): line 13 is the first over 4 KiB.
+        ("doubling", dict(conf=conf), "512M",
+         r"`/boot/limine/limine\.conf` line 13: macro expansion longer than 4096 bytes"),
+        ("big-module", dict(initrd=big), "64M",
+         r"`/boot/initrd\.tar` is 61440 KiB, more than the largest free block of memory"),
+    ]
+    seen = []
+    try:
+        for name, variant, mem, want in cases:
+            iso = variant_iso(ctx, name, builtin_loader=True, **variant)
+            try:
+                log = ctx.artifacts / f"e2e-loader-{name}-{ctx.firmware}.log"
+                with qemu.Machine(str(iso), firmware="uefi", mem=mem, log_path=str(log)) as m:
+                    found = expect(m, r"RustOS loader: error: [^\r\n]*|RustOS ready",
+                                   f"{name}: the loader's verdict", timeout=BOOT_TIMEOUT)
+                    if not re.search(want, found.group(0)):
+                        raise Failure(f"{name}: expected /{want}/, got: {found.group(0)}")
+                    seen.append(name)
+            finally:
+                iso.unlink(missing_ok=True)
+    finally:
+        big.unlink(missing_ok=True)
+    return "refused: " + ", ".join(seen)
 
 
 def power_off(ctx: Context) -> str:
@@ -781,4 +822,5 @@ def full_heap(ctx: Context) -> str:
 
 
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
-       keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd, games, hostile_modules, disk_image, power_off, reboots]
+       keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
+       loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots]

@@ -14,7 +14,6 @@ use core::slice;
 use loader_core::config::{self, SEARCH_PATHS};
 use loader_core::elf::{self, Image};
 use loader_core::gdt::{GDT, Gdtr};
-use loader_core::uefi_memmap::{self, limine_type};
 use loader_core::paging::{Cache, Flags, FrameSource, PAT_VALUE, PageSize, PageTables, hhdm_plan};
 use loader_core::protocol::{
     self, AddressResponse, BootloaderInfoResponse, EmptyResponse, File, FirmwareTypeResponse,
@@ -22,12 +21,13 @@ use loader_core::protocol::{
     PagingModeResponse, VideoMode, id, mem as mt,
 };
 use loader_core::requests::{self, Request, Scan};
+use loader_core::uefi_memmap::{self, limine_type};
 use loader_core::{PAGE_SIZE, align_down, align_up};
 use uefi::boot::{self as uboot, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 use uefi::table::cfg::ConfigTableEntry;
 
-use crate::fs::BootVolume;
+use crate::fs::{BootVolume, Bound};
 use crate::gop::{self, FramebufferInfo};
 use crate::handoff::{self, HandoffArgs};
 use crate::mem::{EXEC, RECLAIMABLE, Reclaim, alloc_pages, hhdm};
@@ -58,11 +58,13 @@ struct LoadedModule {
     cmdline: alloc::string::String,
 }
 
-fn read_config(vol: &mut BootVolume) -> Result<alloc::string::String, Fatal> {
+/// Finds and reads `limine.conf`; returns its path and text.
+fn read_config(vol: &mut BootVolume) -> Result<(&'static str, alloc::string::String), Fatal> {
     for path in SEARCH_PATHS {
-        if let Some(bytes) = vol.read(path)? {
-            return alloc::string::String::from_utf8(bytes)
-                .map_err(|_| Fatal::new(format!("{path} is not valid UTF-8")));
+        if let Some(bytes) = vol.read(path, Bound::Config)? {
+            let text = alloc::string::String::from_utf8(bytes)
+                .map_err(|_| Fatal::new(format!("`{path}` is not valid UTF-8")))?;
+            return Ok((path, text));
         }
     }
     Err(Fatal::new(format!(
@@ -101,20 +103,25 @@ pub fn run() -> Result<Infallible, Fatal> {
 
     // 1. Configuration.
     let mut vol = BootVolume::open()?;
-    let text = read_config(&mut vol)?;
-    let spec = config::boot_spec(&text).map_err(|e| Fatal::new(format!("{e}")))?;
-    let kernel_path =
-        config::boot_volume_path(&spec.kernel_path).map_err(|e| Fatal::new(format!("{e}")))?;
+    let (conf_path, text) = read_config(&mut vol)?;
+    let spec =
+        config::boot_spec(&text).map_err(|e| Fatal::new(format!("{}", e.in_file(conf_path))))?;
+    let kernel_path = config::boot_volume_path(&spec.kernel_path)
+        .map_err(|e| Fatal::new(format!("{}", e.in_file(conf_path))))?;
 
     // 2. Kernel.
-    let file = vol.read(&kernel_path)?.ok_or_else(|| {
+    let file = vol.read(&kernel_path, Bound::FreeMemory)?.ok_or_else(|| {
         Fatal::new(format!(
             "kernel `{}` not found on the boot volume",
             spec.kernel_path
         ))
     })?;
     let image = elf::parse(&file).map_err(|e| Fatal::new(format!("{}: {e}", spec.kernel_path)))?;
-    let phys = alloc_pages(EXEC, image.size(), "the kernel image")?;
+    let phys = alloc_pages(
+        EXEC,
+        image.size(),
+        &format!("the kernel `{}`", spec.kernel_path),
+    )?;
     // SAFETY: `alloc_pages` returned `image.size()` fresh bytes, identity-mapped, that
     // only this slice refers to until the hand-off.
     let bytes = unsafe { slice::from_raw_parts_mut(phys as *mut u8, image.size() as usize) };

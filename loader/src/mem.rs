@@ -10,10 +10,11 @@
 
 use core::ptr;
 
-use loader_core::uefi_memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
 use loader_core::protocol::HHDM_OFFSET;
-use loader_core::{PAGE_SIZE, align_up};
+use loader_core::uefi_memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
+use loader_core::{PAGE_SIZE, align_up, limits};
 use uefi::boot::{self, AllocateType, MemoryType};
+use uefi::mem::memory_map::MemoryMap;
 
 use crate::Fatal;
 
@@ -25,6 +26,16 @@ pub const RECLAIMABLE: MemoryType = MemoryType::custom(UEFI_BOOTLOADER_RECLAIMAB
 /// The HHDM address of a physical address: what every response pointer holds.
 pub const fn hhdm(phys: u64) -> u64 {
     phys + HHDM_OFFSET
+}
+
+/// The largest block of free (conventional) memory right now, in bytes: the most one
+/// allocation of contiguous pages can get.
+pub fn largest_free_block() -> Result<u64, Fatal> {
+    let map = boot::memory_map(MemoryType::LOADER_DATA)
+        .map_err(|e| Fatal::new(alloc::format!("GetMemoryMap failed ({:?})", e.status())))?;
+    Ok(limits::largest_free_block(
+        map.entries().map(|d| (d.ty.0, d.phys_start, d.page_count)),
+    ))
 }
 
 /// Allocates zeroed, 4 KiB-aligned, physically contiguous memory of `bytes` (at least one

@@ -15,10 +15,11 @@ extern crate alloc;
 pub mod config;
 pub mod elf;
 pub mod gdt;
-pub mod uefi_memmap;
+pub mod limits;
 pub mod paging;
 pub mod protocol;
 pub mod requests;
+pub mod uefi_memmap;
 
 /// Size of a small page.
 pub const PAGE_SIZE: u64 = 0x1000;

@@ -208,15 +208,20 @@ pub fn run() -> Result<Infallible, Fatal> {
     core::mem::forget(uefi_map);
 
     // 9. Machine state and hand-off.
-    // SAFETY: IA32_EFER and IA32_PAT exist on every x86-64 CPU; NXE is only set when CPUID
-    // reports NX; the PAT layout keeps entry 0 write-back, which is what every mapping
-    // currently in use (UEFI's and ours) selects except the framebuffer's WC entry.
-    unsafe {
-        if cpu::has_nx() {
-            cpu::wrmsr(cpu::MSR_EFER, cpu::rdmsr(cpu::MSR_EFER) | cpu::EFER_NXE);
-        }
-        cpu::wrmsr(cpu::MSR_PAT, PAT_VALUE);
+    if cpu::has_nx() {
+        // SAFETY: IA32_EFER exists on every x86-64 CPU (long mode is enabled through it);
+        // reading it has no side effect.
+        let efer = unsafe { cpu::rdmsr(cpu::MSR_EFER) };
+        // SAFETY: CPUID reports NX, so EFER.NXE may be set; it only makes bit 63 of page
+        // table entries mean no-execute, and UEFI's current tables do not set that bit
+        // (they would fault without NXE). The other EFER bits are written back unchanged.
+        unsafe { cpu::wrmsr(cpu::MSR_EFER, efer | cpu::EFER_NXE) };
     }
+    // SAFETY: IA32_PAT exists on every x86-64 CPU. PAT_VALUE keeps entries 0-3 (WB, WT,
+    // UC-, UC: the power-on values, all that a mapping without the PAT bit can select, as
+    // UEFI's do) and changes only entries 4-7, which only our new tables select (entry 5,
+    // write-combining, for the framebuffer); no mapping in use changes its memory type.
+    unsafe { cpu::wrmsr(cpu::MSR_PAT, PAT_VALUE) };
     cpu::mask_pic();
     // SAFETY: clearing CR4.PGE only flushes global TLB entries (so no stale global UEFI
     // mapping survives the CR3 switch); PAE stays set and the paging mode is unchanged.
@@ -339,10 +344,10 @@ fn answer_requests(
         }
         // Like Limine: no modules, no response.
         if !loaded.is_empty() {
-            let files = r.alloc_array::<File>(loaded.len())?;
-            let list = r.alloc_array::<u64>(loaded.len())?;
-            for (i, m) in loaded.iter().enumerate() {
-                let f = File {
+            let files = r.alloc_slice::<File>(loaded.len())?;
+            let list = r.alloc_slice::<u64>(loaded.len())?;
+            for ((m, file), ptr) in loaded.iter().zip(files.iter_mut()).zip(list.iter_mut()) {
+                *file = File {
                     revision: 0,
                     address: hhdm(m.phys),
                     size: m.size,
@@ -350,16 +355,12 @@ fn answer_requests(
                     cmdline: hhdm(r.put_cstr(&m.cmdline)?),
                     ..File::default()
                 };
-                // SAFETY: `files` and `list` have room for `loaded.len()` elements.
-                unsafe {
-                    files.add(i).write(f);
-                    list.add(i).write(hhdm(files.add(i) as u64));
-                }
+                *ptr = hhdm(file as *const File as u64);
             }
             let p = r.put(ListResponse {
                 revision: 1,
                 count: loaded.len() as u64,
-                list: hhdm(list as u64),
+                list: hhdm(list.as_ptr() as u64),
             })?;
             answer(k, req, p);
         }
@@ -367,14 +368,16 @@ fn answer_requests(
     if let Some(req) = scan.find(id::FRAMEBUFFER)
         && let Some(fb) = fb
     {
-        let modes = r.alloc_array::<VideoMode>(fb.modes.len())?;
-        let mode_list = r.alloc_array::<u64>(fb.modes.len())?;
-        for (i, m) in fb.modes.iter().enumerate() {
-            // SAFETY: both arrays have room for `fb.modes.len()` elements.
-            unsafe {
-                modes.add(i).write(*m);
-                mode_list.add(i).write(hhdm(modes.add(i) as u64));
-            }
+        let modes = r.alloc_slice::<VideoMode>(fb.modes.len())?;
+        let mode_list = r.alloc_slice::<u64>(fb.modes.len())?;
+        for ((m, mode), ptr) in fb
+            .modes
+            .iter()
+            .zip(modes.iter_mut())
+            .zip(mode_list.iter_mut())
+        {
+            *mode = *m;
+            *ptr = hhdm(mode as *const VideoMode as u64);
         }
         let m = fb.mode;
         let f = r.put(Framebuffer {
@@ -394,7 +397,7 @@ fn answer_requests(
             edid_size: 0,
             edid: 0,
             mode_count: fb.modes.len() as u64,
-            modes: hhdm(mode_list as u64),
+            modes: hhdm(mode_list.as_ptr() as u64),
         })?;
         let list = r.put(hhdm(f))?;
         let p = r.put(ListResponse {
@@ -475,24 +478,20 @@ fn prepare_memmap(
     // Allocating these buffers and ExitBootServices' own buffer add a few descriptors.
     let inputs = n + 64;
     let outputs = 2 * inputs;
-    let response = r.alloc_array::<ListResponse>(1)?;
-    let raw = r.alloc_array::<MemmapEntry>(inputs)?;
-    let bounds = r.alloc_array::<u64>(2 * inputs)?;
-    let out = r.alloc_array::<MemmapEntry>(outputs)?;
-    let ptrs = r.alloc_array::<u64>(outputs)?;
-    // SAFETY: each pointer is a fresh, zeroed, suitably aligned allocation of the given
-    // length in bootloader-reclaimable memory that nothing else refers to; all-zero is a
-    // valid value of these plain-data types; the memory is never freed.
-    let bufs = unsafe {
-        (*response).list = hhdm(ptrs as u64);
-        MemmapBuffers {
-            response: &mut *response,
-            raw: slice::from_raw_parts_mut(raw, inputs),
-            bounds: slice::from_raw_parts_mut(bounds, 2 * inputs),
-            out: slice::from_raw_parts_mut(out, outputs),
-            ptrs: slice::from_raw_parts_mut(ptrs, outputs),
-        }
+    let response = &mut r.alloc_slice::<ListResponse>(1)?[0];
+    let raw = r.alloc_slice::<MemmapEntry>(inputs)?;
+    let bounds = r.alloc_slice::<u64>(2 * inputs)?;
+    let out = r.alloc_slice::<MemmapEntry>(outputs)?;
+    let ptrs = r.alloc_slice::<u64>(outputs)?;
+    response.list = hhdm(ptrs.as_ptr() as u64);
+    let response_addr = response as *const ListResponse as u64;
+    let bufs = MemmapBuffers {
+        response,
+        raw,
+        bounds,
+        out,
+        ptrs,
     };
-    requests::set_response(k.bytes, req, hhdm(response as u64));
+    requests::set_response(k.bytes, req, hhdm(response_addr));
     Ok(Some(bufs))
 }

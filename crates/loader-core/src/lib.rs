@@ -9,6 +9,7 @@
 //! The crate is `no_std` + `alloc`. Code that runs after ExitBootServices (memory-map
 //! conversion) never allocates: it works in caller-provided buffers.
 #![no_std]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 

@@ -449,7 +449,6 @@ def keys_after_flood(ctx: Context) -> str:
         return f"Ctrl-C and the next command survive 3 x 3,000 keys; {key_counters(m)}"
 
 
-keys_after_flood.pending = "issue 15 item 8: the keyboard ring loses Ctrl-C and key releases when full"
 
 
 def files(ctx: Context) -> str:

@@ -109,9 +109,12 @@ pub(crate) fn check_array(
     align: u32,
 ) -> Result<(), Fail> {
     let total = u64::from(n) * u64::from(size);
-    let total = u32::try_from(total)
-        .map_err(|_| Fail::Trap(format!("array of {n} records at {ptr:#x} is too large")))?;
-    range(mem_len, ptr, total, align).map(|_| ())
+    match u32::try_from(total) {
+        Ok(total) => range(mem_len, ptr, total, align).map(|_| ()),
+        Err(_) => Err(Fail::Trap(format!(
+            "{n} records at {ptr:#x} are outside the {mem_len}-byte memory"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,389 @@
+//! In-kernel benchmarks (the shell's `bench` command; `make bench` collects them).
+//!
+//! Every figure comes with a baseline measured in the same run on the same machine, so
+//! the ratio means something even under emulation. Results are printed as lines
+//! `BENCH <name> <value> <unit>` for the collector, plus a human-readable summary.
+
+use crate::arch::clock::{rdtsc, tsc_to_us};
+use crate::drivers::console;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+/// Collects `BENCH` lines and prints them.
+pub struct Report<'a> {
+    out: &'a mut dyn Write,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(out: &'a mut dyn Write) -> Self {
+        Self { out }
+    }
+
+    pub fn figure(&mut self, name: &str, value: f64, unit: &str) {
+        let _ = writeln!(self.out, "BENCH {name} {value:.3} {unit}");
+    }
+
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.out, "  {text}");
+    }
+}
+
+fn secs(ticks: u64) -> f64 {
+    tsc_to_us(ticks) as f64 / 1e6
+}
+
+/// The benchmarks' deterministic PRNG: every run does the same work.
+type Rng = wasm_abi::Rng;
+
+/// Console: lines scrolled per second, against plain full-screen copies to the framebuffer
+/// (the bandwidth limit: with a shadow buffer every scrolled line costs one such copy).
+pub fn console(r: &mut Report) {
+    const LINES: usize = 600;
+    let line =
+        "The quick brown fox jumps over the lazy dog. 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
+    let Some(t_console) = console::with(|c| {
+        let t0 = rdtsc();
+        for _ in 0..LINES {
+            c.write_screen(line);
+        }
+        rdtsc() - t0
+    }) else {
+        r.note("console: no framebuffer, skipped");
+        return;
+    };
+    let (w, h) = console::with(|c| c.pixel_size()).unwrap_or((0, 0));
+    let mut frame: Vec<u32> = Vec::new();
+    if frame.try_reserve_exact(w * h).is_err() {
+        return;
+    }
+    frame.resize(w * h, 0x0020_4060);
+    let t_raw = console::with(|c| {
+        let t0 = rdtsc();
+        for _ in 0..LINES {
+            c.framebuffer().write_rows(0, &frame);
+        }
+        rdtsc() - t0
+    })
+    .unwrap_or(1);
+    console::with(|c| c.repaint());
+    let lines_per_s = LINES as f64 / secs(t_console).max(1e-9);
+    let copies_per_s = LINES as f64 / secs(t_raw).max(1e-9);
+    r.figure("console_lines_per_s", lines_per_s, "lines/s");
+    r.figure("fb_full_copies_per_s", copies_per_s, "copies/s");
+    r.figure(
+        "fb_copy_bandwidth",
+        copies_per_s * (w * h * 4) as f64 / 1e6,
+        "MB/s",
+    );
+    r.figure("console_vs_copy_ratio", lines_per_s / copies_per_s, "x");
+}
+
+/// Heap: a mixed-size alloc/free workload on the kernel heap against a bump allocator
+/// over the same amount of memory (the upper limit: allocation is one addition), and
+/// fragmentation after a churn pattern on a private `linked_list_allocator` heap.
+pub fn alloc(r: &mut Report) {
+    use core::alloc::Layout;
+    const OPS: usize = 100_000;
+    const SLOTS: usize = 512;
+    // The same sequence of (slot, size) for both allocators.
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
+    let mut seq: Vec<(usize, usize)> = Vec::with_capacity(OPS);
+    for _ in 0..OPS {
+        let size = 8 << (rng.next_u64() % 9); // 8 B .. 2 KiB
+        seq.push((
+            (rng.next_u64() % SLOTS as u64) as usize,
+            size + (rng.next_u64() % 64) as usize,
+        ));
+    }
+    // Kernel heap.
+    let mut live: Vec<Option<(*mut u8, Layout)>> = alloc::vec![None; SLOTS];
+    let t0 = rdtsc();
+    for &(slot, size) in &seq {
+        if let Some((p, l)) = live[slot].take() {
+            // SAFETY: `p` came from `alloc::alloc::alloc` with layout `l` just below.
+            unsafe { alloc::alloc::dealloc(p, l) };
+        } else {
+            let l = Layout::from_size_align(size, 8).unwrap_or(Layout::new::<u64>());
+            // SAFETY: the layout has a non-zero size.
+            let p = unsafe { alloc::alloc::alloc(l) };
+            if !p.is_null() {
+                live[slot] = Some((p, l));
+            }
+        }
+    }
+    let t_heap = rdtsc() - t0;
+    for (p, l) in live.iter_mut().filter_map(Option::take) {
+        // SAFETY: as above.
+        unsafe { alloc::alloc::dealloc(p, l) };
+    }
+    // Bump allocator over a buffer (frees are no-ops, so it needs room for every alloc).
+    let total: usize = seq.iter().map(|&(_, s)| (s + 7) & !7).sum();
+    let mut arena: Vec<u8> = Vec::new();
+    if arena.try_reserve_exact(total).is_err() {
+        r.note("alloc: not enough memory for the bump baseline");
+        return;
+    }
+    let base = arena.as_mut_ptr() as usize;
+    let mut top = base;
+    let mut held = alloc::vec![0usize; SLOTS];
+    let t0 = rdtsc();
+    for &(slot, size) in &seq {
+        if held[slot] != 0 {
+            held[slot] = 0;
+        } else {
+            held[slot] = top;
+            top += (size + 7) & !7;
+        }
+    }
+    core::hint::black_box(&held);
+    let t_bump = (rdtsc() - t0).max(1);
+    let heap_ops = OPS as f64 / secs(t_heap).max(1e-9);
+    let bump_ops = OPS as f64 / secs(t_bump).max(1e-9);
+    r.figure("heap_ops_per_s", heap_ops, "ops/s");
+    r.figure("bump_ops_per_s", bump_ops, "ops/s");
+    r.figure("heap_vs_bump_ratio", heap_ops / bump_ops, "x");
+
+    // Fragmentation on a private 4 MiB heap: churn, then compare free bytes with the
+    // largest block that can still be allocated.
+    const ARENA: usize = 4 << 20;
+    let mut mem: Vec<u8> = Vec::new();
+    if mem.try_reserve_exact(ARENA).is_err() {
+        return;
+    }
+    mem.resize(ARENA, 0);
+    let mut heap = linked_list_allocator::Heap::empty();
+    // SAFETY: `mem` is a live, exclusively owned buffer that outlives `heap` (both are
+    // locals and `heap` is dropped first by never being used after this function).
+    unsafe { heap.init(mem.as_mut_ptr(), ARENA) };
+    let mut blocks: Vec<Option<(core::ptr::NonNull<u8>, Layout)>> = alloc::vec![None; 4096];
+    for i in 0..40_000 {
+        let slot = (rng.next_u64() % 4096) as usize;
+        if let Some((p, l)) = blocks[slot].take() {
+            // SAFETY: allocated from `heap` with layout `l`.
+            unsafe { heap.deallocate(p, l) };
+        } else {
+            let size = if i % 7 == 0 {
+                4096 + (rng.next_u64() % 8192) as usize
+            } else {
+                16 + (rng.next_u64() % 512) as usize
+            };
+            let l = Layout::from_size_align(size, 16).unwrap_or(Layout::new::<u64>());
+            if let Ok(p) = heap.allocate_first_fit(l) {
+                blocks[slot] = Some((p, l));
+            }
+        }
+    }
+    let free = heap.free();
+    let (mut lo, mut hi) = (0usize, free);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let l = Layout::from_size_align(mid, 16).unwrap_or(Layout::new::<u64>());
+        match heap.allocate_first_fit(l) {
+            Ok(p) => {
+                // SAFETY: just allocated with `l`.
+                unsafe { heap.deallocate(p, l) };
+                lo = mid;
+            }
+            Err(()) => hi = mid - 1,
+        }
+    }
+    r.figure("frag_free_bytes", free as f64, "bytes");
+    r.figure("frag_largest_block", lo as f64, "bytes");
+    r.figure(
+        "frag_largest_over_free",
+        lo as f64 / free.max(1) as f64,
+        "x",
+    );
+    drop(mem);
+}
+
+/// File system: indexing a synthetic initrd of 1,000 files / 16 MiB, and `cat` of a large
+/// file to the console against writing the same bytes to the console directly.
+pub fn fs(r: &mut Report) {
+    const FILES: usize = 1000;
+    const SIZE: usize = 16 * 1024;
+    let mut tar: Vec<u8> = Vec::new();
+    if tar.try_reserve_exact(FILES * (512 + SIZE) + 1024).is_err() {
+        r.note("fs: not enough memory for the synthetic archive");
+        return;
+    }
+    for i in 0..FILES {
+        let mut header = [0u8; 512];
+        let mut name = String::new();
+        let _ = write!(name, "dir{}/file{i:04}.txt", i % 10);
+        header[..name.len()].copy_from_slice(name.as_bytes());
+        header[100..108].copy_from_slice(b"0000644\0");
+        let mut size = String::new();
+        let _ = write!(size, "{SIZE:011o}\0");
+        header[124..136].copy_from_slice(size.as_bytes());
+        header[136..148].copy_from_slice(b"00000000000\0");
+        header[156] = b'0';
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        header[148..156].fill(b' ');
+        let sum: u32 = header.iter().map(|&b| b as u32).sum();
+        let mut ck = String::new();
+        let _ = write!(ck, "{sum:06o}\0 ");
+        header[148..156].copy_from_slice(ck.as_bytes());
+        tar.extend_from_slice(&header);
+        tar.resize(tar.len() + SIZE, b'a' + (i % 26) as u8);
+    }
+    tar.resize(tar.len() + 1024, 0);
+    let t0 = rdtsc();
+    let (index, warning) = ramfs::Fs::from_tar(&tar);
+    let t_index = rdtsc() - t0;
+    let files = index.stats().files;
+    drop(index);
+    if let Some(w) = warning {
+        r.note(&alloc::format!("fs: synthetic archive: {w}"));
+    }
+    r.figure("fs_index_1000_files_ms", secs(t_index) * 1e3, "ms");
+    r.figure("fs_index_files", files as f64, "files");
+    drop(tar);
+
+    // cat vs raw console, 64 KiB of text.
+    let mut text = String::new();
+    while text.len() < 64 * 1024 {
+        text.push_str("cat benchmark: a line of text that scrolls the console one more line\n");
+    }
+    let path = "/bench-cat.txt";
+    if crate::fs::with(|f| f.write(path, text.as_bytes())).is_err() {
+        return;
+    }
+    let Some(t_raw) = console::with(|c| {
+        let t0 = rdtsc();
+        c.write_screen(&text);
+        rdtsc() - t0
+    }) else {
+        return;
+    };
+    let t0 = rdtsc();
+    crate::fs::with(|f| {
+        if let Ok(data) = f.read(path) {
+            for chunk in data.utf8_chunks() {
+                console::with(|c| c.write_screen(chunk.valid()));
+            }
+        }
+    });
+    let t_cat = rdtsc() - t0;
+    let _ = crate::fs::with(|f| f.remove(path, false));
+    let kib = text.len() as f64 / 1024.0;
+    r.figure("cat_kib_per_s", kib / secs(t_cat).max(1e-9), "KiB/s");
+    r.figure(
+        "console_raw_kib_per_s",
+        kib / secs(t_raw).max(1e-9),
+        "KiB/s",
+    );
+    r.figure("cat_vs_raw_ratio", secs(t_raw) / secs(t_cat).max(1e-9), "x");
+}
+
+/// Keyboard: latency from the keyboard interrupt to the echoed glyph on screen, over the
+/// last keystrokes typed on the PS/2 keyboard, and the receive/drop counters.
+pub fn keys(r: &mut Report) {
+    use crate::drivers::keyboard;
+    let mut samples = crate::drivers::input::latency_samples();
+    samples.sort_unstable();
+    if let (Some(&min), Some(&max)) = (samples.first(), samples.last()) {
+        let median = samples[samples.len() / 2];
+        r.figure("key_echo_latency_median_us", median as f64, "us");
+        r.figure("key_echo_latency_min_us", min as f64, "us");
+        r.figure("key_echo_latency_max_us", max as f64, "us");
+        r.figure("key_echo_samples", samples.len() as f64, "keys");
+    } else {
+        r.note("keys: no PS/2 keystrokes recorded yet (type on the keyboard first)");
+    }
+    r.figure(
+        "scancodes_received",
+        keyboard::RING.received() as f64,
+        "key events",
+    );
+    r.figure(
+        "scancodes_dropped",
+        keyboard::RING.dropped() as f64,
+        "key events",
+    );
+}
+
+/// WebAssembly: the same life step (crate `life-step`) natively and in wasm, and a 320x200
+/// frame drawn with one `put_pixel` call per pixel against one `present` call. Uses
+/// /bench/bench.wasm from the initrd.
+pub fn wasm(r: &mut Report) {
+    use crate::wasm::{Budget, Encoding, Game, Screen};
+    let bytes = match crate::fs::read_copy("/bench/bench.wasm") {
+        Ok(b) => b,
+        Err(e) => {
+            r.note(&alloc::format!("wasm: /bench/bench.wasm: {e}"));
+            return;
+        }
+    };
+    // Generous limits: a benchmark frame may take long under emulation.
+    let budget = Budget {
+        slice: 50_000_000,
+        max_fuel: 5_000_000_000,
+        max_wall_us: 60_000_000,
+    };
+    let Ok(screen) = Screen::new(320, 200, Encoding::Xrgb) else {
+        r.note("wasm: no memory for the screen");
+        return;
+    };
+    let mut game = match Game::load("bench", &bytes, screen, budget) {
+        Ok(g) => g,
+        Err(e) => {
+            r.note(&alloc::format!("wasm: {e}"));
+            return;
+        }
+    };
+    if game.init().is_err() {
+        r.note("wasm: init failed");
+        return;
+    }
+    // Times `n` frames in the mode selected by `key` (after one warm-up frame).
+    let mut timed = |key: u8, n: u32| -> Option<u64> {
+        game.press(key as i32);
+        game.frame().ok()?;
+        let t0 = rdtsc();
+        for _ in 0..n {
+            game.frame().ok()?;
+        }
+        Some((rdtsc() - t0) / n as u64)
+    };
+    const STEPS: u32 = 10;
+    let (Some(t_life), Some(t_pixels), Some(t_present)) =
+        (timed(b'l', STEPS), timed(b'p', 5), timed(b'f', 5))
+    else {
+        r.note("wasm: the benchmark module trapped");
+        return;
+    };
+    // Native: the same code on the same grid.
+    let n = 256 * 256;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    if a.try_reserve_exact(n).is_err() || b.try_reserve_exact(n).is_err() {
+        return;
+    }
+    a.resize(n, 0);
+    b.resize(n, 0);
+    life_step::seed(&mut a, 12345);
+    life_step::step(&a, &mut b, 256, 256); // warm-up
+    let t0 = rdtsc();
+    for _ in 0..STEPS {
+        life_step::step(&a, &mut b, 256, 256);
+        core::mem::swap(&mut a, &mut b);
+    }
+    let t_native = ((rdtsc() - t0) / STEPS as u64).max(1);
+    let ms = |t: u64| secs(t) * 1e3;
+    r.figure("life_step_256x256_wasm_ms", ms(t_life), "ms");
+    r.figure("life_step_256x256_native_ms", ms(t_native), "ms");
+    r.figure(
+        "life_wasm_over_native",
+        t_life as f64 / t_native as f64,
+        "x",
+    );
+    r.figure("frame_put_pixel_320x200_ms", ms(t_pixels), "ms");
+    r.figure("frame_present_320x200_ms", ms(t_present), "ms");
+    r.figure(
+        "put_pixel_over_present",
+        t_pixels as f64 / t_present.max(1) as f64,
+        "x",
+    );
+}

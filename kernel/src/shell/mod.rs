@@ -125,12 +125,26 @@ impl Shell {
             }
             return;
         };
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
         let Some(command) = commands::find(name) else {
-            crate::println!("unknown command: {name} (try 'help')");
-            self.last_ok = false;
+            // Not a built-in: a program NAME.wasm from $PATH, if there is one.
+            match commands::program_for(self, &args) {
+                Some(Ok(_)) if cmd.redirect.is_some() => {
+                    crate::println!("{name}: redirecting a program's output is not supported yet");
+                    self.last_ok = false;
+                }
+                Some(Ok(program)) => self.pending_wasm = Some(program),
+                Some(Err(e)) => {
+                    crate::println!("{name}: {e}");
+                    self.last_ok = false;
+                }
+                None => {
+                    crate::println!("unknown command: {name} (try 'help')");
+                    self.last_ok = false;
+                }
+            }
             return;
         };
-        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
         let mut out = match cmd.redirect {
             Some(_) => Output::Buffer(String::new()),
             None => Output::Console,

@@ -92,7 +92,12 @@ impl fmt::Debug for Screen {
 impl Screen {
     /// Allocates a black `width` x `height` buffer (fallibly: a game must not be able to
     /// take the kernel down by starting on a machine with little memory).
-    pub fn new(width: usize, height: usize, encoding: PixelLayout) -> Result<Self, ScreenError> {
+    pub fn new(
+        width: usize,
+        height: usize,
+        encoding: impl Into<PixelLayout>,
+    ) -> Result<Self, ScreenError> {
+        let encoding = encoding.into();
         let bad = ScreenError::BadSize { width, height };
         if width == 0 || height == 0 || width > i32::MAX as usize || height > i32::MAX as usize {
             return Err(bad);

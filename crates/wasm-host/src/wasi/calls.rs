@@ -11,6 +11,9 @@
 //! `sched_yield`) record themselves in [`Ctx::pending`] and return [`Fail::Block`]; the runner
 //! pauses the program and later calls them again through [`retry`].
 
+// Each function takes its WASI call's arguments as they are: some calls have nine.
+#![allow(clippy::too_many_arguments)]
+
 use super::fd::{Desc, Entry, FdTable};
 use super::fs::{FileSystem, Ino, Kind, Stat};
 use super::mem;
@@ -485,7 +488,6 @@ fn write_file(
     Ok(total)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fd_pread(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -504,7 +506,6 @@ pub(crate) fn fd_pread(
     mem::write_u32(m, out, k)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fd_pwrite(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -800,7 +801,6 @@ pub(crate) fn path_create_directory(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_filestat_get(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -824,7 +824,6 @@ pub(crate) fn path_filestat_get(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_filestat_set_times(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -849,7 +848,6 @@ pub(crate) fn path_filestat_set_times(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_link(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -885,7 +883,6 @@ pub(crate) fn path_link(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_open(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -978,7 +975,6 @@ pub(crate) fn path_open(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_readlink(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -1053,7 +1049,6 @@ fn contains(fs: &mut dyn FileSystem, ancestor: Ino, dir: Ino) -> Result<bool, Er
     Ok(false)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_rename(
     cx: &mut Ctx,
     p: &mut dyn Platform,
@@ -1191,7 +1186,6 @@ enum Sub {
 /// `poll_oneoff`: waits until at least one subscription is ready, then reports every ready
 /// one. `started` is the monotonic time of the first attempt, so that a relative timeout is
 /// not restarted when the call is retried after blocking.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn poll(
     cx: &mut Ctx,
     p: &mut dyn Platform,

@@ -13,7 +13,7 @@ use core::ops::Range;
 /// The byte range `ptr .. ptr + len`, if it lies in a memory of `mem_len` bytes and `ptr` is
 /// a multiple of `align`.
 pub(crate) fn range(mem_len: usize, ptr: u32, len: u32, align: u32) -> Result<Range<usize>, Fail> {
-    if align > 1 && ptr % align != 0 {
+    if align > 1 && !ptr.is_multiple_of(align) {
         return Err(Fail::Trap(format!(
             "misaligned pointer {ptr:#x} (needs {align}-byte alignment)"
         )));

@@ -39,6 +39,7 @@ mod version;
 mod write;
 
 pub use cat::write_text;
+pub use run::program_for;
 
 pub type Run = fn(&mut Shell, &[&str], &mut Output) -> Result<(), String>;
 

@@ -32,8 +32,9 @@ pub const MAX_TABLE_ELEMENTS: usize = 65_536;
 pub enum Translation {
     /// All of it at load time: games, whose frames must not stall on first use of a function.
     Eager,
-    /// Each function on its first call, after validating the whole module at load time:
-    /// programs, which may be large and use little of their code in one run.
+    /// Each function on its first call, after validating the whole module at load time.
+    /// Not used for sliced calls: wasmi 2.0 cannot pause a call that runs out of fuel while
+    /// translating a function (see `wasi::engine`).
     Lazy,
 }
 

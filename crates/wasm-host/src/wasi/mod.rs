@@ -177,9 +177,11 @@ pub fn kind_of(module: &Module) -> Option<ModuleKind> {
     }
 }
 
-/// The engine programs run on (lazily translated, so a big program starts quickly).
+/// The engine programs run on. Translation is eager, like games': with lazy translation wasmi
+/// charges fuel for translating a function on its first call, and running out of fuel there
+/// ends the program instead of pausing it (wasmi 2.0), which would break fuel slicing.
 pub fn engine() -> Engine {
-    engine::engine(Translation::Lazy)
+    engine::engine(Translation::Eager)
 }
 
 /// Checks a module's imports and exports against the rules of WASI commands.

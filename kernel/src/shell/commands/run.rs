@@ -5,7 +5,7 @@
 //! WASI command; one exporting `init`/`frame` is a game.
 //!
 //! Also here: a command name that is not a built-in runs `NAME.wasm` from `/bin` (the
-//! default `$PATH`), with `/` and the current directory (as `.`) preopened.
+//! default `$PATH`), with the current directory (as `.`) and `/` preopened and `PWD` set.
 //!
 //! Commands are synchronous, so these only read the module and hand it to the shell in
 //! `pending_wasm`; the shell then awaits `wasm::run`.
@@ -26,7 +26,7 @@ pub const COMMAND: Command = Command {
            only the --dir directories: --dir D shows D as D, --dir D::/ shows D as /. Its \
            standard input is the keyboard (a line at a time) and Ctrl-C ends it. A game \
            (docs/wasm-abi.md) runs full screen; Esc quits. Programs in /bin also run by \
-           name: `wc file` is `run --dir /::/ --dir .::. /bin/wc.wasm file`.",
+           name: `wc file` is `run --dir . --dir / --env PWD=<cwd> /bin/wc.wasm file`.",
     run,
 };
 
@@ -112,10 +112,14 @@ pub fn program_for(sh: &Shell, args: &[&str]) -> Option<Result<Program, String>>
                 name: String::from(name),
                 bytes,
                 args: args.iter().map(|a| String::from(*a)).collect(),
-                env: Vec::new(),
+                // WASI has no current directory: wasi-libc starts at `/` and treats the
+                // names `.` and `/` alike, the last preopen winning. So `.` comes first and
+                // `/` last (absolute paths work), and PWD tells a program where the shell
+                // was (the /bin commands move there, so relative paths work too).
+                env: alloc::vec![(String::from("PWD"), sh.cwd.clone())],
                 dirs: alloc::vec![
-                    (String::from("/"), String::from("/")),
                     (sh.cwd.clone(), String::from(".")),
+                    (String::from("/"), String::from("/")),
                 ],
             }),
     )

@@ -1,47 +1,132 @@
-//! WebAssembly games and programs, run by wasmi inside the kernel (ABI v1: docs/wasm-abi.md).
+//! WebAssembly games and programs, run by wasmi inside the kernel.
 //!
-//! A game is untrusted code, so the sandbox is built so that nothing a module does can
-//! hurt the kernel: wasmi validates it, [`load`] accepts only the ABI v1 interface and a
-//! memory within the 16 MiB limit, the store limits every resource (one memory, one table,
-//! one instance, bounded recursion), [`host`] checks every pointer a guest hands over, and
-//! [`game`] meters every call with fuel *and* a wall-clock deadline. Whatever happens, the
-//! game ends with a one-line message and the shell carries on.
+//! The host itself (engine settings, limits, import checks, every host function, fuel
+//! slicing) is the `wasm-host` crate, shared with the host-side test harness so that what is
+//! tested there is what runs here. This module supplies the kernel's side of it
+//! ([`platform`]: clocks, randomness, the console, the keyboard and the RAM file system) and
+//! drives modules in real time:
+//! - a module that exports `init` and `frame` is an ABI v1 game (docs/wasm-abi.md), shown
+//!   full screen at [`FRAME_HZ`] until it exits, traps, or the user presses Esc;
+//! - a module that exports `_start` is a WASI preview 1 command ([`command`]): it runs in fuel
+//!   slices with the executor getting control between slices, reads the keyboard as its
+//!   standard input and writes to the console, and Ctrl-C ends it (status 130).
 //!
-//! Modules:
-//! - [`load`]: engine configuration, validation, import/export checks;
-//! - [`host`]: the ten `env` imports;
-//! - [`screen`]: the off-screen back buffer the imports draw into;
-//! - [`game`]: an instantiated game and its budgeted `init`/`frame` calls;
-//! - [`stats`]: frame-time statistics.
-//!
-//! This file drives a game in real time ([`run`], for the shell) or as fast as possible
-//! without a display ([`run_headless`], for the test kernels).
+//! Whatever a module does, it ends with a one-line message and the shell carries on.
 
-mod game;
-mod host;
-mod load;
-mod screen;
+mod command;
+mod pathfs;
+mod platform;
 mod stats;
 
-pub use game::{Budget, CallStats, End, Game, MAX_START_FUEL, Trap};
-pub use host::{KEY_QUEUE, MAX_TABLE_ELEMENTS, PRINT_BUDGET};
-pub use load::{LoadError, MAX_RECURSION_DEPTH, MAX_VALUE_STACK};
-pub use screen::{Encoding, Screen, ScreenError};
+pub use command::{CommandError, run_command};
+pub use platform::KernelPlatform;
+pub use wasm_host::engine::{MAX_RECURSION_DEPTH, MAX_TABLE_ELEMENTS, MAX_VALUE_STACK};
+pub use wasm_host::game::{
+    Budget, CallStats, End, KEY_QUEUE, LoadError, MAX_START_FUEL, PRINT_BUDGET, PixelLayout,
+    Screen, ScreenError, Trap,
+};
 pub use wasmi::TrapCode;
 
 use crate::arch::clock::uptime_ms;
 use crate::arch::clock::{rdtsc, tsc_to_us};
+use crate::drivers::framebuffer::{PixelFormat, Rgb};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use stats::{Histogram, Ms};
+use wasm_host::engine::printable;
 
-/// A module to run: its name (for messages) and its bytes.
+/// A module to run: its name (for messages), its bytes, and what a WASI program is given
+/// (games ignore the rest).
+#[derive(Clone, Debug, Default)]
 pub struct Program {
     pub name: String,
     pub bytes: Vec<u8>,
+    /// `argv` (the program's name first). Empty: just the name.
+    pub args: Vec<String>,
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+    /// Preopened directories: (absolute path in the file system, name the program sees).
+    pub dirs: Vec<(String, String)>,
+}
+
+impl Program {
+    /// A module with no arguments, environment or directories.
+    pub fn new(name: String, bytes: Vec<u8>) -> Self {
+        Self {
+            name,
+            bytes,
+            ..Self::default()
+        }
+    }
+}
+
+/// How a screen stores colour: as `0x00RRGGBB` (headless screens, tests) or in the
+/// framebuffer's own layout.
+#[derive(Clone, Copy, Debug)]
+pub enum Encoding {
+    Xrgb,
+    Native(PixelFormat),
+}
+
+impl From<Encoding> for PixelLayout {
+    fn from(e: Encoding) -> Self {
+        match e {
+            Encoding::Xrgb => PixelLayout::XRGB,
+            Encoding::Native(f) => {
+                // Where each channel lands: encode a pure colour and find its lowest bit.
+                let shift = |c: u32| f.encode(Rgb(c)).trailing_zeros().min(24) as u8;
+                PixelLayout {
+                    red_shift: shift(0xff_0000),
+                    green_shift: shift(0x00_ff00),
+                    blue_shift: shift(0x00_00ff),
+                }
+            }
+        }
+    }
+}
+
+/// A loaded game (the crate's game on the kernel's platform).
+#[derive(Debug)]
+pub struct Game(wasm_host::game::Game<KernelPlatform>);
+
+impl Game {
+    /// Validates, checks and instantiates `bytes`, drawing on `screen`.
+    pub fn load(
+        name: &str,
+        bytes: &[u8],
+        screen: Screen,
+        budget: Budget,
+    ) -> Result<Game, LoadError> {
+        wasm_host::game::Game::load(name, bytes, screen, budget, KernelPlatform::new()).map(Game)
+    }
+
+    /// Calls `init`.
+    pub fn init(&mut self) -> Result<CallStats, End> {
+        self.0.init()
+    }
+
+    /// Calls `frame`.
+    pub fn frame(&mut self) -> Result<CallStats, End> {
+        self.0.frame()
+    }
+
+    /// Queues a key press (an ABI key code) for `poll_key`.
+    pub fn press(&mut self, code: i32) {
+        self.0.press(code);
+    }
+
+    /// The back buffer.
+    pub fn screen(&self) -> &Screen {
+        self.0.screen()
+    }
+
+    /// Ends an unterminated `print` line; call once when the game is over.
+    pub fn finish(&mut self) {
+        self.0.finish();
+    }
 }
 
 /// Frames per second the runner aims for.
@@ -52,11 +137,40 @@ pub const HEADLESS_SIZE: (usize, usize) = (640, 480);
 /// to catch up and restarts the schedule from now.
 const MAX_LAG_MS: u64 = 100;
 
-/// Runs a program to its end (exit, Esc, or a trap), then restores the console.
-/// Returns true when it ended normally (`exit(0)` or Esc).
+/// Runs a module to its end: a WASI command (see [`run_command`]) or a game. Returns true
+/// when it ended normally (exit status 0, or Esc for a game).
 pub async fn run(program: Program) -> bool {
-    let Program { name, bytes } = program;
-    let name = load::printable(&name);
+    let engine = wasm_host::wasi::engine();
+    let module = match wasm_host::engine::compile(&engine, &program.bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            let name = printable(&program.name);
+            crate::println!("{name}: {}", LoadError::Invalid(e));
+            return false;
+        }
+    };
+    match wasm_host::wasi::kind_of(&module) {
+        Some(wasm_host::wasi::ModuleKind::Command) => {
+            match run_command(&program, &engine, &module).await {
+                Ok(status) => status == 0,
+                Err(e) => {
+                    crate::println!("{}: {e}", printable(&program.name));
+                    false
+                }
+            }
+        }
+        _ => {
+            drop(module);
+            run_game(program).await
+        }
+    }
+}
+
+/// Runs a game to its end (exit, Esc, or a trap), then restores the console.
+/// Returns true when it ended normally (`exit(0)` or Esc).
+pub async fn run_game(program: Program) -> bool {
+    let Program { name, bytes, .. } = program;
+    let name = printable(&name);
     let Some((w, h, format)) = crate::drivers::console::with(|c| {
         let fb = c.framebuffer();
         (fb.width, fb.height, fb.format)
@@ -153,7 +267,13 @@ async fn play(
 
 /// Copies the finished frame to the screen.
 fn show(game: &Game) {
-    crate::drivers::console::with(|c| game.screen().blit(c.framebuffer()));
+    crate::drivers::console::with(|c| {
+        let fb = c.framebuffer();
+        let s = game.screen();
+        if fb.width == s.width() && fb.height == s.height() {
+            fb.write_rows(0, s.pixels());
+        }
+    });
 }
 
 /// Moves waiting key presses into the game's queue. True if the user asked to quit.
@@ -203,7 +323,7 @@ pub fn abi_key(key: lineedit::Key) -> KeyAction {
 }
 
 /// Resolves after letting every other ready task run once.
-struct YieldNow(bool);
+pub(crate) struct YieldNow(pub(crate) bool);
 
 impl Future for YieldNow {
     type Output = ();

@@ -1,32 +1,150 @@
-//! Host-side harness that runs RustOS game modules under wasmi, outside the kernel.
+//! Host-side harness that runs RustOS modules under the kernel's own WebAssembly host
+//! (`crates/wasm-host`), outside the kernel.
 //!
-//! Why: booting QEMU to find out that a game traps on frame 40 is slow and opaque. This crate
-//! implements the host ABI v1 (`docs/wasm-abi.md`) against an in-memory 640x480 screen with the
-//! same argument checks the kernel uses (the shared `wasm-abi` crate), a scripted keyboard, a
-//! fake clock and a seeded random source, so the tests in `tests/` can run every built game
-//! deterministically and compare screens. It is also the reference the kernel's `host.rs` can
-//! be compared against: same import table, same fuel-per-call model, same traps.
+//! Why: booting QEMU to find out that a game traps on frame 40, or that a WASI program gets the
+//! wrong errno, is slow and opaque. The host itself is shared with the kernel; this crate only
+//! supplies a [`TestPlatform`] for it: a fake clock that moves only when a test says so, a
+//! seeded random source, a log and output buffers in memory, scripted standard input, and an
+//! in-memory file system. So the tests in `tests/` run every built game and WASI test program
+//! deterministically against exactly the host the kernel runs.
 
 use std::collections::VecDeque;
 use std::fmt;
 
-use wasm_abi::{AbiError, IMPORT_MODULE, IMPORTS, ImportSig, Scale, ValType as AbiTy};
-use wasmi::{
-    Caller, Config, Engine, Extern, ExternType, Linker, Memory, Module, Store, StoreLimits,
-    StoreLimitsBuilder, TypedFunc, ValType,
-};
+use wasm_host::game::{self, Budget, End, PixelLayout, Screen};
+use wasm_host::wasi::{self, Command, CommandConfig, FileSystem, MemFs, Preopen, Step, Wait};
+use wasm_host::{Platform, StdinRead, Stream, WouldBlock};
+use wasmi::{Engine, ExternType, Module, ValType};
+
+pub use wasm_host;
 
 /// Width of the fake screen.
 pub const SCREEN_W: usize = 640;
 /// Height of the fake screen.
 pub const SCREEN_H: usize = 480;
 /// Fuel given to every `init` / `frame` call.
-pub const FUEL_PER_CALL: u64 = 10_000_000;
+pub const FUEL_PER_CALL: u64 = Budget::DEFAULT.max_fuel;
+/// The realtime clock of a [`TestPlatform`] at monotonic time 0 (2026-01-01T00:00:00Z).
+pub const EPOCH_NS: u64 = 1_767_225_600_000_000_000;
+
+/// The machine as a test sees it.
+#[derive(Debug)]
+pub struct TestPlatform {
+    /// Monotonic time; moves only when a test (or a program's wait) moves it.
+    pub now_ns: u64,
+    rng: wasm_abi::Rng,
+    /// Everything games printed (already sanitised by the host).
+    pub log: String,
+    /// Bytes standard input will still deliver.
+    pub stdin: VecDeque<u8>,
+    /// When false and `stdin` is empty, reading standard input waits.
+    pub stdin_closed: bool,
+    /// What programs wrote to standard output / error.
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// When set, output takes at most this many bytes per call, and blocks once after each
+    /// call that took some (to exercise short writes and waiting for output).
+    pub output_trickle: Option<usize>,
+    output_blocked: bool,
+    /// Whether the standard streams claim to be a terminal.
+    pub terminal: bool,
+    /// The file system preopened directories live in.
+    pub fs: MemFs,
+}
+
+impl TestPlatform {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            now_ns: 0,
+            rng: wasm_abi::Rng::new(seed | 1),
+            log: String::new(),
+            stdin: VecDeque::new(),
+            stdin_closed: true,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            output_trickle: None,
+            output_blocked: false,
+            terminal: false,
+            fs: MemFs::new(),
+        }
+    }
+}
+
+impl Platform for TestPlatform {
+    fn monotonic_ns(&mut self) -> u64 {
+        self.now_ns
+    }
+
+    fn realtime_ns(&mut self) -> u64 {
+        EPOCH_NS + self.now_ns
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        // Deterministic for a given seed, so two runs can be compared.
+        for chunk in buf.chunks_mut(4) {
+            let r = self.rng.next_u32().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+    }
+
+    fn log(&mut self, text: &str) {
+        self.log.push_str(text);
+    }
+
+    fn read_stdin(&mut self, buf: &mut [u8]) -> StdinRead {
+        if self.stdin.is_empty() {
+            return if self.stdin_closed {
+                StdinRead::Eof
+            } else {
+                StdinRead::WouldBlock
+            };
+        }
+        let n = buf.len().min(self.stdin.len());
+        for (dst, src) in buf.iter_mut().zip(self.stdin.drain(..n)) {
+            *dst = src;
+        }
+        StdinRead::Data(n)
+    }
+
+    fn stdin_ready(&mut self) -> bool {
+        !self.stdin.is_empty() || self.stdin_closed
+    }
+
+    fn write_output(&mut self, stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
+        let n = match self.output_trickle {
+            Some(_) if self.output_blocked => {
+                self.output_blocked = false;
+                return Err(WouldBlock);
+            }
+            Some(max) => {
+                self.output_blocked = true;
+                bytes.len().min(max.max(1))
+            }
+            None => bytes.len(),
+        };
+        let out = match stream {
+            Stream::Stderr => &mut self.stderr,
+            _ => &mut self.stdout,
+        };
+        out.extend_from_slice(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn is_terminal(&mut self, _stream: Stream) -> bool {
+        self.terminal
+    }
+
+    fn fs(&mut self) -> Option<&mut dyn FileSystem> {
+        Some(&mut self.fs)
+    }
+}
+
+// ---- games ---------------------------------------------------------------------------------
 
 /// Why a game could not be loaded or stopped running.
 #[derive(Debug)]
 pub enum GameError {
-    /// wasmi rejected the module (malformed, invalid, or linking failed).
+    /// The module was rejected (malformed, invalid, or it could not be instantiated).
     Load(String),
     /// The module imports something outside ABI v1, or with the wrong signature.
     BadImport(String),
@@ -52,83 +170,45 @@ impl fmt::Display for GameError {
 
 impl std::error::Error for GameError {}
 
-/// The host side of one running game.
-pub struct HostState {
-    /// What the game has drawn so far (composed off-screen).
-    back: Vec<u32>,
-    /// What is "on the monitor": `back` as of the end of the last successful call.
-    front: Vec<u32>,
-    keys: VecDeque<i32>,
-    now_ms: i64,
-    rng: wasm_abi::Rng,
-    log: String,
-    limits: StoreLimits,
-    /// Host calls made, by import name order in [`IMPORTS`].
-    pub calls: [u64; IMPORTS.len()],
-}
-
-impl HostState {
-    fn new(seed: u64) -> Self {
-        HostState {
-            back: vec![0; SCREEN_W * SCREEN_H],
-            front: vec![0; SCREEN_W * SCREEN_H],
-            keys: VecDeque::new(),
-            now_ms: 0,
-            rng: wasm_abi::Rng::new(seed | 1),
-            log: String::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(wasm_abi::MEMORY_LIMIT_BYTES)
-                .memories(1)
-                .tables(1)
-                .instances(1)
-                .build(),
-            calls: [0; IMPORTS.len()],
+impl From<game::LoadError> for GameError {
+    fn from(e: game::LoadError) -> Self {
+        match e {
+            game::LoadError::Import(m) => GameError::BadImport(m),
+            game::LoadError::Export(m) => GameError::BadExport(m),
+            other => GameError::Load(other.to_string()),
         }
-    }
-
-    fn count(&mut self, name: &str) {
-        if let Some(i) = IMPORTS.iter().position(|s| s.name == name) {
-            self.calls[i] += 1;
-        }
-    }
-
-    fn next_random(&mut self) -> u32 {
-        // Deterministic for a given seed, so two runs can be compared.
-        self.rng.next_u32()
     }
 }
 
-/// A loaded, instantiated game.
+impl From<End> for GameError {
+    fn from(e: End) -> Self {
+        match e {
+            End::Exited(code) => GameError::Exited(code),
+            End::Quit => GameError::Exited(0),
+            End::Trap(t) => GameError::Trap(t.to_string()),
+        }
+    }
+}
+
+/// A loaded, instantiated game on a [`SCREEN_W`] x [`SCREEN_H`] screen.
+#[derive(Debug)]
 pub struct Game {
-    store: Store<HostState>,
-    init: TypedFunc<(), ()>,
-    frame: TypedFunc<(), ()>,
+    inner: game::Game<TestPlatform>,
+    /// What is "on the monitor": the screen as of the end of the last successful call.
+    front: Vec<u32>,
     /// Fuel used by the most expensive call so far.
     pub max_fuel_used: u64,
 }
 
-fn abi_to_wasmi(t: AbiTy) -> ValType {
-    match t {
-        AbiTy::I32 => ValType::I32,
-        AbiTy::I64 => ValType::I64,
-    }
-}
-
-fn sig_matches(sig: &ImportSig, ty: &ExternType) -> bool {
-    let ExternType::Func(f) = ty else {
-        return false;
-    };
-    let params: Vec<ValType> = sig.params.iter().copied().map(abi_to_wasmi).collect();
-    let results: Vec<ValType> = sig.result.into_iter().map(abi_to_wasmi).collect();
-    f.params() == params.as_slice() && f.results() == results.as_slice()
-}
-
-/// The engine configuration the kernel should use too: wasmi's default proposals (which cover
-/// everything rustc emits for wasm32 by default) plus fuel metering.
+/// The engine games run on (the kernel's).
 pub fn engine() -> Engine {
-    let mut config = Config::default();
-    config.consume_fuel(true);
-    Engine::new(&config)
+    wasm_host::engine::engine(wasm_host::engine::Translation::Eager)
+}
+
+/// Checks that a module imports only ABI v1 functions with their exact signatures and exports
+/// `memory`, `init: () -> ()` and `frame: () -> ()` (the kernel's check).
+pub fn check_interface(module: &Module) -> Result<(), GameError> {
+    game::check_interface(module).map_err(GameError::from)
 }
 
 /// Lists a module's imports as `module.name(params) -> results`.
@@ -156,264 +236,233 @@ pub fn describe_imports(module: &Module) -> Vec<String> {
         .collect()
 }
 
-/// Checks that a module imports only ABI v1 functions with their exact signatures and exports
-/// `memory`, `init: () -> ()` and `frame: () -> ()`.
-pub fn check_interface(module: &Module) -> Result<(), GameError> {
-    for import in module.imports() {
-        let sig = (import.module() == IMPORT_MODULE)
-            .then(|| wasm_abi::import_sig(import.name()))
-            .flatten()
-            .ok_or_else(|| {
-                GameError::BadImport(format!(
-                    "{}.{} is not in ABI v1",
-                    import.module(),
-                    import.name()
-                ))
-            })?;
-        if !sig_matches(sig, import.ty()) {
-            return Err(GameError::BadImport(format!(
-                "{}.{} has type {:?}",
-                import.module(),
-                import.name(),
-                import.ty()
-            )));
-        }
-    }
-    match module.get_export(wasm_abi::EXPORT_MEMORY) {
-        Some(ExternType::Memory(_)) => {}
-        _ => return Err(GameError::BadExport("no exported memory".into())),
-    }
-    for name in [wasm_abi::EXPORT_INIT, wasm_abi::EXPORT_FRAME] {
-        match module.get_export(name) {
-            Some(ExternType::Func(f)) if f.params().is_empty() && f.results().is_empty() => {}
-            _ => {
-                return Err(GameError::BadExport(format!(
-                    "no `{name}: () -> ()` export"
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn guest_memory(caller: &Caller<'_, HostState>) -> Result<Memory, wasmi::Error> {
-    caller
-        .get_export(wasm_abi::EXPORT_MEMORY)
-        .and_then(Extern::into_memory)
-        .ok_or_else(|| wasmi::Error::new("game has no exported memory"))
-}
-
-fn abi_err(call: &str, e: AbiError) -> wasmi::Error {
-    wasmi::Error::new(format!("{call}: {e}"))
-}
-
-fn link(engine: &Engine) -> Result<Linker<HostState>, wasmi::Error> {
-    let mut linker = Linker::<HostState>::new(engine);
-    let env = IMPORT_MODULE;
-    linker.func_wrap(
-        env,
-        "put_pixel",
-        |mut c: Caller<'_, HostState>, x: i32, y: i32, r: i32, g: i32, b: i32| {
-            let s = c.data_mut();
-            s.count("put_pixel");
-            if let Some((x, y)) = wasm_abi::clip_point(x, y, SCREEN_W as i32, SCREEN_H as i32) {
-                let (r, g, b) = (
-                    wasm_abi::rgb_clamp(r),
-                    wasm_abi::rgb_clamp(g),
-                    wasm_abi::rgb_clamp(b),
-                );
-                s.back[y * SCREEN_W + x] = wasm_abi::rgb(r, g, b);
-            }
-        },
-    )?;
-    linker.func_wrap(
-        env,
-        "fill_rect",
-        |mut c: Caller<'_, HostState>, x: i32, y: i32, w: i32, h: i32, rgb: i32| {
-            let s = c.data_mut();
-            s.count("fill_rect");
-            if let Some(r) = wasm_abi::clip_rect(x, y, w, h, SCREEN_W as i32, SCREEN_H as i32) {
-                for row in r.y..r.y + r.h {
-                    s.back[row * SCREEN_W + r.x..row * SCREEN_W + r.x + r.w]
-                        .fill(rgb as u32 & 0xff_ffff);
-                }
-            }
-        },
-    )?;
-    linker.func_wrap(
-        env,
-        "present",
-        |mut c: Caller<'_, HostState>, ptr: i32, w: i32, h: i32| -> Result<(), wasmi::Error> {
-            let memory = guest_memory(&c)?;
-            let (mem, s) = memory.data_and_store_mut(&mut c);
-            s.count("present");
-            let range =
-                wasm_abi::checked_buffer(mem.len(), ptr, w, h, wasm_abi::PRESENT_BYTES_PER_PIXEL)
-                    .map_err(|e| abi_err("present", e))?;
-            let src = &mem[range];
-            let (w, h) = (w as usize, h as usize);
-            let scale = Scale::for_present(w, h, SCREEN_W, SCREEN_H).expect("sizes are non-zero");
-            s.back.fill(0);
-            let f = scale.factor;
-            for sy in 0..scale.rows {
-                let dst_y = scale.off_y + sy * f;
-                for sx in 0..scale.cols {
-                    let i = (sy * w + sx) * 4;
-                    let px = u32::from_le_bytes([src[i], src[i + 1], src[i + 2], src[i + 3]])
-                        & 0xff_ffff;
-                    let dst_x = scale.off_x + sx * f;
-                    for dy in 0..f {
-                        let row = (dst_y + dy) * SCREEN_W;
-                        s.back[row + dst_x..row + dst_x + f].fill(px);
-                    }
-                }
-            }
-            Ok(())
-        },
-    )?;
-    linker.func_wrap(env, "screen_width", |mut c: Caller<'_, HostState>| -> i32 {
-        c.data_mut().count("screen_width");
-        SCREEN_W as i32
-    })?;
-    linker.func_wrap(
-        env,
-        "screen_height",
-        |mut c: Caller<'_, HostState>| -> i32 {
-            c.data_mut().count("screen_height");
-            SCREEN_H as i32
-        },
-    )?;
-    linker.func_wrap(env, "poll_key", |mut c: Caller<'_, HostState>| -> i32 {
-        let s = c.data_mut();
-        s.count("poll_key");
-        s.keys.pop_front().unwrap_or(wasm_abi::NO_KEY)
-    })?;
-    linker.func_wrap(env, "time_ms", |mut c: Caller<'_, HostState>| -> i64 {
-        let s = c.data_mut();
-        s.count("time_ms");
-        s.now_ms
-    })?;
-    linker.func_wrap(env, "random", |mut c: Caller<'_, HostState>| -> i32 {
-        let s = c.data_mut();
-        s.count("random");
-        s.next_random() as i32
-    })?;
-    linker.func_wrap(
-        env,
-        "print",
-        |mut c: Caller<'_, HostState>, ptr: i32, len: i32| -> Result<(), wasmi::Error> {
-            let memory = guest_memory(&c)?;
-            let (mem, s) = memory.data_and_store_mut(&mut c);
-            s.count("print");
-            let range =
-                wasm_abi::checked_text(mem.len(), ptr, len).map_err(|e| abi_err("print", e))?;
-            s.log.push_str(&String::from_utf8_lossy(&mem[range]));
-            Ok(())
-        },
-    )?;
-    linker.func_wrap(
-        env,
-        "exit",
-        |mut c: Caller<'_, HostState>, code: i32| -> Result<(), wasmi::Error> {
-            c.data_mut().count("exit");
-            Err(wasmi::Error::i32_exit(code))
-        },
-    )?;
-    Ok(linker)
-}
-
 impl Game {
     /// Validates, checks the interface of, links and instantiates a game. `seed` drives the
     /// `random` import so runs are reproducible.
     pub fn load(wasm: &[u8], seed: u64) -> Result<Game, GameError> {
-        let engine = engine();
-        let module = Module::new(&engine, wasm).map_err(|e| GameError::Load(e.to_string()))?;
-        check_interface(&module)?;
-        let linker = link(&engine).map_err(|e| GameError::Load(e.to_string()))?;
-        let mut store = Store::new(&engine, HostState::new(seed));
-        store.limiter(|s| &mut s.limits);
-        store
-            .set_fuel(FUEL_PER_CALL)
+        let screen = Screen::new(SCREEN_W, SCREEN_H, PixelLayout::XRGB)
             .map_err(|e| GameError::Load(e.to_string()))?;
-        let instance = linker
-            .instantiate_and_start(&mut store, &module)
-            .map_err(|e| GameError::Load(e.to_string()))?;
-        let func = |store: &Store<HostState>, name: &str| {
-            instance
-                .get_typed_func::<(), ()>(store, name)
-                .map_err(|e| GameError::BadExport(format!("{name}: {e}")))
-        };
-        let init = func(&store, wasm_abi::EXPORT_INIT)?;
-        let frame = func(&store, wasm_abi::EXPORT_FRAME)?;
+        let inner = game::Game::load(
+            "game",
+            wasm,
+            screen,
+            Budget::DEFAULT,
+            TestPlatform::new(seed),
+        )?;
         Ok(Game {
-            store,
-            init,
-            frame,
+            inner,
+            front: vec![0; SCREEN_W * SCREEN_H],
             max_fuel_used: 0,
         })
     }
 
-    fn call(&mut self, f: TypedFunc<(), ()>) -> Result<(), GameError> {
-        self.store
-            .set_fuel(FUEL_PER_CALL)
-            .expect("fuel metering is enabled");
-        let result = f.call(&mut self.store, ());
-        let left = self.store.get_fuel().expect("fuel metering is enabled");
-        self.max_fuel_used = self.max_fuel_used.max(FUEL_PER_CALL - left);
-        match result {
-            Ok(()) => {
+    fn after(&mut self, r: Result<game::CallStats, End>) -> Result<(), GameError> {
+        match r {
+            Ok(stats) => {
+                self.max_fuel_used = self.max_fuel_used.max(stats.fuel);
                 // The frame is complete: show it at once (no partial frames, no flicker).
-                let s = self.store.data_mut();
-                s.front.copy_from_slice(&s.back);
+                self.front.copy_from_slice(self.inner.screen().pixels());
                 Ok(())
             }
-            Err(e) => match e.i32_exit_status() {
-                Some(code) => Err(GameError::Exited(code)),
-                None => Err(GameError::Trap(e.to_string())),
-            },
+            Err(end) => Err(end.into()),
         }
     }
 
     /// Calls the game's `init`.
     pub fn init(&mut self) -> Result<(), GameError> {
-        self.call(self.init)
+        let r = self.inner.init();
+        self.after(r)
     }
 
     /// Calls the game's `frame`.
     pub fn frame(&mut self) -> Result<(), GameError> {
-        self.call(self.frame)
+        let r = self.inner.frame();
+        self.after(r)
     }
 
     /// Queues a key press (an ABI key code). Esc is never delivered, as on the real host.
     pub fn press(&mut self, code: i32) {
-        if code != wasm_abi::KEY_ESC_RESERVED {
-            self.store.data_mut().keys.push_back(code);
-        }
+        self.inner.press(code);
     }
 
     /// Moves the fake clock forward.
     pub fn advance_ms(&mut self, ms: i64) {
-        self.store.data_mut().now_ms += ms;
+        let p = self.inner.platform_mut();
+        p.now_ns = p.now_ns.saturating_add_signed(ms.saturating_mul(1_000_000));
     }
 
     /// The screen as last shown (640x480 `0x00RRGGBB`).
     pub fn screen(&self) -> &[u32] {
-        &self.store.data().front
+        &self.front
     }
 
-    /// Everything the game printed.
+    /// Everything the game printed, as the kernel would log it (each line prefixed `game: `).
     pub fn log(&self) -> &str {
-        &self.store.data().log
+        &self.inner.platform().log
     }
 
     /// Host-call counts, paired with import names.
     pub fn call_counts(&self) -> Vec<(&'static str, u64)> {
-        IMPORTS
-            .iter()
-            .zip(self.store.data().calls)
-            .map(|(s, n)| (s.name, n))
-            .collect()
+        self.inner.call_counts().collect()
     }
+}
+
+// ---- WASI programs -------------------------------------------------------------------------
+
+/// How a WASI program ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// `proc_exit(code)` or `_start` returning (0).
+    Exit(i32),
+    /// A trap, with the host's message.
+    Trap(String),
+    /// Still running after the step limit (an endless loop, or waiting for input forever).
+    Stuck,
+}
+
+/// What a finished program left behind.
+#[derive(Debug)]
+pub struct Ran {
+    pub status: Status,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// The file system after the run.
+    pub fs: MemFs,
+    /// Fuel used.
+    pub fuel: u64,
+    /// Steps taken (each at most one slice).
+    pub steps: u64,
+}
+
+impl Ran {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// A WASI program to run, and what it is given.
+#[derive(Debug)]
+pub struct Program {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// `(path in fs, name the program sees)`.
+    pub dirs: Vec<(String, String)>,
+    pub platform: TestPlatform,
+    pub memory_limit: usize,
+    /// Steps before giving up with [`Status::Stuck`].
+    pub max_steps: u64,
+}
+
+impl Program {
+    /// A program called `name` with an empty file system, no input, no directories.
+    pub fn new(name: &str) -> Self {
+        Self {
+            args: vec![name.to_string()],
+            env: Vec::new(),
+            dirs: Vec::new(),
+            platform: TestPlatform::new(7),
+            memory_limit: wasi::DEFAULT_MEMORY_LIMIT,
+            max_steps: 20_000,
+        }
+    }
+
+    pub fn arg(mut self, a: &str) -> Self {
+        self.args.push(a.to_string());
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// Preopens fs directory `host` as `guest` (created if missing).
+    pub fn dir(mut self, host: &str, guest: &str) -> Self {
+        self.platform.fs.put_dir(host);
+        self.dirs.push((host.to_string(), guest.to_string()));
+        self
+    }
+
+    pub fn stdin(mut self, data: &[u8]) -> Self {
+        self.platform.stdin.extend(data);
+        self
+    }
+
+    /// Loads the program (the error is the loader's message).
+    pub fn load(mut self, wasm: &[u8]) -> Result<(Command<TestPlatform>, u64), String> {
+        let preopens = self
+            .dirs
+            .iter()
+            .map(|(host, guest)| Preopen {
+                guest: guest.clone(),
+                dir: self.platform.fs.find(host).expect("preopened dir exists"),
+            })
+            .collect();
+        let config = CommandConfig {
+            args: self.args,
+            env: self.env,
+            preopens,
+            memory_limit: self.memory_limit,
+            slice: wasi::DEFAULT_SLICE,
+        };
+        Command::load(wasm, config, self.platform)
+            .map(|c| (c, self.max_steps))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs the program to its end: waits for time are skipped by moving the fake clock, and
+    /// input that never comes ends the run as [`Status::Stuck`].
+    pub fn run(self, wasm: &[u8]) -> Result<Ran, String> {
+        let (mut cmd, max_steps) = self.load(wasm)?;
+        let mut steps = 0;
+        let status = loop {
+            if steps == max_steps {
+                break Status::Stuck;
+            }
+            steps += 1;
+            match cmd.step() {
+                Step::Running | Step::Wait(Wait::Yield | Wait::Output) => {}
+                Step::Wait(Wait::Until(t) | Wait::Input { deadline: Some(t) }) => {
+                    let p = cmd.platform_mut();
+                    p.now_ns = p.now_ns.max(t);
+                }
+                Step::Wait(Wait::Input { deadline: None }) => {
+                    if cmd.platform_mut().stdin.is_empty() {
+                        break Status::Stuck;
+                    }
+                }
+                Step::Exit(code) => break Status::Exit(code),
+                Step::Trap(m) => break Status::Trap(m),
+            }
+        };
+        let fuel = cmd.fuel_used();
+        drop_into(cmd, status, fuel, steps)
+    }
+}
+
+/// Takes the platform's buffers out of a finished command.
+fn drop_into(
+    mut cmd: Command<TestPlatform>,
+    status: Status,
+    fuel: u64,
+    steps: u64,
+) -> Result<Ran, String> {
+    let p = cmd.platform_mut();
+    let stdout = std::mem::take(&mut p.stdout);
+    let stderr = std::mem::take(&mut p.stderr);
+    let fs = std::mem::take(&mut p.fs);
+    drop(cmd);
+    Ok(Ran {
+        status,
+        stdout,
+        stderr,
+        fs,
+        fuel,
+        steps,
+    })
 }
 
 /// Writes `pixels` (`0x00RRGGBB`, row-major) as an uncompressed PNG, for eyeballing a frame.

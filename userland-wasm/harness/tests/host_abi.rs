@@ -58,10 +58,48 @@ fn print_bounds() {
     let mut g = Game::load(&module("(call $print (i32.const 0) (i32.const 5))"), 1).unwrap();
     g.init().unwrap();
     g.frame().unwrap();
-    assert_eq!(g.log(), "hello");
+    assert_eq!(
+        g.log(),
+        "game: hello",
+        "each line is prefixed with the game's name"
+    );
     assert!(trap("(call $print (i32.const 0) (i32.const 4097))").contains("exceeds"));
     assert!(trap("(call $print (i32.const 65535) (i32.const 2))").contains("outside"));
     assert!(trap("(call $print (i32.const 0) (i32.const -1))").contains("negative"));
+}
+
+/// One rule for kernel and harness: at most `PRINT_BUDGET` (8 KiB) of `print` output per
+/// `init`/`frame` call reaches the log, then one notice; control characters show as `?`.
+#[test]
+fn print_budget_and_sanitising() {
+    let three = "(call $print (i32.const 0) (i32.const 4096)) (call $print (i32.const 0) (i32.const 4096)) (call $print (i32.const 0) (i32.const 4096))";
+    let mut g = Game::load(&module(three), 1).unwrap();
+    g.init().unwrap();
+    g.frame().unwrap();
+    let log = g.log().to_string();
+    assert_eq!(
+        log.matches("hello").count(),
+        2,
+        "8 KiB of the 12 KiB arrive"
+    );
+    assert_eq!(log.matches("[print limit reached").count(), 1);
+    g.frame().unwrap();
+    assert_eq!(
+        g.log().matches("hello").count(),
+        4,
+        "the budget is per call"
+    );
+    assert_eq!(wasm_host::game::PRINT_BUDGET, 8192);
+    let ctl = wat::parse_str(
+        r#"(module (import "env" "print" (func $print (param i32 i32))) (memory (export "memory") 1)
+            (data (i32.const 0) "a\1b[2Jb\0a\ff")
+            (func (export "init")) (func (export "frame") (call $print (i32.const 0) (i32.const 8))))"#,
+    )
+    .unwrap();
+    let mut g = Game::load(&ctl, 1).unwrap();
+    g.init().unwrap();
+    g.frame().unwrap();
+    assert_eq!(g.log(), "game: a?[2Jb\ngame: \u{fffd}");
 }
 
 #[test]

@@ -46,6 +46,7 @@ mod which;
 mod write;
 
 pub use cat::write_text;
+pub use run::program_for;
 
 pub type Run = fn(&mut Shell, &[&str], &mut Output) -> Result<(), String>;
 

@@ -41,9 +41,6 @@ fn play(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> 
         }
         Err(e) => return Err(err(&path, e)),
     };
-    sh.pending_wasm = Some(Program {
-        name: String::from(name),
-        bytes,
-    });
+    sh.pending_wasm = Some(Program::new(String::from(name), bytes));
     Ok(())
 }

@@ -3,36 +3,46 @@
 //! Why a back buffer: ABI v1 promises that a frame is shown only when `frame` returns
 //! normally (no half-drawn frames, no flicker, and nothing at all from a call that traps).
 //! So every drawing import writes here, in the framebuffer's native pixel format, and the
-//! runner copies the finished buffer to video memory once per frame with
-//! [`Screen::blit`]. Keeping it in native format makes that copy a plain row `memcpy`, and
-//! writing only to RAM avoids slow video-memory reads on real hardware.
+//! runner copies the finished buffer ([`Screen::pixels`]) to video memory once per frame.
+//! Keeping it in native format makes that copy a plain row `memcpy`, and writing only to RAM
+//! avoids slow video-memory reads on real hardware.
 //!
 //! Every coordinate a guest passes is clipped with the `wasm-abi` helpers before it is used
 //! as an index, and every slice access below is checked (`get`/`get_mut`), so no guest
 //! value can make the kernel index out of bounds.
 
-use crate::drivers::framebuffer::{Framebuffer, PixelFormat, Rgb};
 use alloc::vec::Vec;
 use core::fmt;
 use wasm_abi::{Scale, clip_point, clip_rect, rgb, rgb_clamp};
 
-/// How a `0x00RRGGBB` colour is stored in the buffer.
-#[derive(Clone, Copy, Debug)]
-pub enum Encoding {
-    /// `0x00RRGGBB` as is (headless screens and tests).
-    Xrgb,
-    /// The framebuffer's own layout.
-    Native(PixelFormat),
+/// How a `0x00RRGGBB` colour is stored in the buffer: where each 8-bit channel sits in the
+/// native 32-bit pixel (the framebuffer's layout, so showing a frame is a plain copy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PixelLayout {
+    pub red_shift: u8,
+    pub green_shift: u8,
+    pub blue_shift: u8,
 }
 
-impl Encoding {
+impl PixelLayout {
+    /// `0x00RRGGBB` as is (headless screens and tests).
+    pub const XRGB: PixelLayout = PixelLayout {
+        red_shift: 16,
+        green_shift: 8,
+        blue_shift: 0,
+    };
+
+    /// The native pixel for `colour` (`0xRRGGBB`; the top byte is ignored). A shift above 24
+    /// drops that channel rather than overflowing.
     #[inline]
-    fn encode(self, colour: u32) -> u32 {
+    pub fn encode(self, colour: u32) -> u32 {
         let colour = colour & 0x00ff_ffff;
-        match self {
-            Encoding::Xrgb => colour,
-            Encoding::Native(f) => f.encode(Rgb(colour)),
+        if self == Self::XRGB {
+            return colour;
         }
+        let (r, g, b) = wasm_abi::unpack_rgb(colour);
+        let place = |c: u8, shift: u8| u32::from(c).checked_shl(u32::from(shift)).unwrap_or(0);
+        place(r, self.red_shift) | place(g, self.green_shift) | place(b, self.blue_shift)
     }
 }
 
@@ -64,15 +74,30 @@ impl fmt::Display for ScreenError {
 pub struct Screen {
     width: usize,
     height: usize,
-    encoding: Encoding,
+    encoding: PixelLayout,
     black: u32,
     pixels: Vec<u32>,
+}
+
+impl fmt::Debug for Screen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Screen")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("encoding", &self.encoding)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Screen {
     /// Allocates a black `width` x `height` buffer (fallibly: a game must not be able to
     /// take the kernel down by starting on a machine with little memory).
-    pub fn new(width: usize, height: usize, encoding: Encoding) -> Result<Self, ScreenError> {
+    pub fn new(
+        width: usize,
+        height: usize,
+        encoding: impl Into<PixelLayout>,
+    ) -> Result<Self, ScreenError> {
+        let encoding = encoding.into();
         let bad = ScreenError::BadSize { width, height };
         if width == 0 || height == 0 || width > i32::MAX as usize || height > i32::MAX as usize {
             return Err(bad);
@@ -230,14 +255,6 @@ impl Screen {
             if let Some(p) = self.pixels.get_mut(y * w + right..(y + 1) * w) {
                 p.fill(black);
             }
-        }
-    }
-
-    /// Copies the whole buffer to the framebuffer (one pass over video memory). Does
-    /// nothing if the sizes differ, which `for_framebuffer` rules out.
-    pub fn blit(&self, fb: &mut Framebuffer) {
-        if fb.width == self.width && fb.height == self.height {
-            fb.write_rows(0, &self.pixels);
         }
     }
 }

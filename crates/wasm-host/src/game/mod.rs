@@ -1,22 +1,140 @@
-//! One instantiated game and the budgeted calls into it.
+//! Games: modules that export `init` and `frame` and draw through the ABI v1 imports
+//! (docs/wasm-abi.md).
 //!
 //! Why fuel *slices*: a fixed fuel budget alone cannot promise "an endless loop ends within
 //! about a second", because how long a unit of fuel takes depends on the machine (QEMU's
 //! TCG is tens of times slower than hardware). So each `init`/`frame` call runs with a
 //! small slice of fuel through wasmi's resumable calls; whenever a slice runs out, the
-//! runner looks at the TSC and either gives the next slice or ends the game. A call thus
-//! stops at whichever comes first: [`Budget::max_fuel`] (deterministic, the ABI's 10 M) or
-//! [`Budget::max_wall_us`] of wall time. Host calls check the same deadline themselves,
-//! because their work is not metered by wasm fuel.
+//! runner looks at the platform's clock and either gives the next slice or ends the game. A
+//! call thus stops at whichever comes first: [`Budget::max_fuel`] (deterministic, the ABI's
+//! 10 M) or [`Budget::max_wall_us`] of wall time. Host calls check the same deadline
+//! themselves, because their work is not metered by wasm fuel.
+//!
+//! Why checks of our own on top of wasmi's validation: wasmi accepts any valid module, but
+//! a game may only use the ABI v1 interface. Checking imports and exports before
+//! instantiation gives the user a message that names the offending import or export instead
+//! of a generic link error, and refuses a module that asks for more memory than the limit
+//! before a single page is allocated.
 
-use super::host::{self, HostState, Stop};
-use super::load::{self, LoadError};
-use super::screen::Screen;
-use crate::arch::clock::{rdtsc, tsc_hz, tsc_to_us};
+mod host;
+mod screen;
+
+pub use host::{HostState, KEY_QUEUE, PRINT_BUDGET};
+pub use screen::{PixelLayout, Screen, ScreenError};
+
+use crate::Platform;
+use crate::engine::{self, ImportRules, Stop, Translation, clean, trap_name};
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
-use wasmi::{Store, TrapCode, TypedFunc, TypedResumableCall};
+use wasm_abi::{
+    EXPORT_FRAME, EXPORT_INIT, EXPORT_MEMORY, IMPORT_MODULE, IMPORTS, MEMORY_LIMIT_PAGES,
+};
+use wasmi::{ExternType, Module, Store, TrapCode, TypedFunc, TypedResumableCall};
+
+/// Why a module was refused before it ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// Not WebAssembly, damaged, or uses features wasmi (or the host) does not allow.
+    Invalid(String),
+    /// An import outside the interface, or with the wrong signature. Names the import.
+    Import(String),
+    /// A missing or mistyped export.
+    Export(String),
+    /// The module's memory is larger than the limit from the start.
+    Memory(String),
+    /// Instantiation failed (limits, or a `start` function that trapped).
+    Instantiate(String),
+    /// No memory for the screen buffer.
+    Screen(ScreenError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Invalid(e) => write!(f, "not a valid WebAssembly module: {e}"),
+            LoadError::Import(e) => write!(f, "unsupported import: {e}"),
+            LoadError::Export(e) => write!(f, "bad exports: {e}"),
+            LoadError::Memory(e) => write!(f, "memory too large: {e}"),
+            LoadError::Instantiate(e) => write!(f, "cannot instantiate: {e}"),
+            LoadError::Screen(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The import rules of ABI v1.
+pub const RULES: ImportRules = ImportRules {
+    module: IMPORT_MODULE,
+    who: "games",
+    abi: "ABI v1",
+    a_function: "an ABI v1 function",
+    lookup: wasm_abi::import_sig,
+};
+
+/// Checks that `module` exports a 32-bit `memory` of at most `limit_pages` pages.
+pub(crate) fn check_memory_export(module: &Module, limit_pages: u64) -> Result<(), LoadError> {
+    match module.get_export(EXPORT_MEMORY) {
+        Some(ExternType::Memory(m)) => {
+            if m.is_64() {
+                return Err(LoadError::Memory(String::from(
+                    "64-bit memories are not supported",
+                )));
+            }
+            if m.minimum() > limit_pages {
+                return Err(LoadError::Memory(format!(
+                    "the module starts with {} pages ({} KiB); the limit is {} pages ({} MiB)",
+                    m.minimum(),
+                    m.minimum().saturating_mul(64),
+                    limit_pages,
+                    limit_pages / 16
+                )));
+            }
+            Ok(())
+        }
+        Some(other) => Err(LoadError::Export(format!(
+            "`{EXPORT_MEMORY}` is a {}, not a memory",
+            engine::kind(&other)
+        ))),
+        None => Err(LoadError::Export(format!(
+            "missing export `{EXPORT_MEMORY}`"
+        ))),
+    }
+}
+
+/// Checks that `module` exports `name: () -> ()`.
+pub(crate) fn check_unit_export(module: &Module, name: &str, abi: &str) -> Result<(), LoadError> {
+    match module.get_export(name) {
+        Some(ExternType::Func(f)) if f.params().is_empty() && f.results().is_empty() => Ok(()),
+        Some(ExternType::Func(f)) => Err(LoadError::Export(format!(
+            "`{name}` has type {}, {abi} wants () -> ()",
+            engine::FuncSig(&f)
+        ))),
+        Some(other) => Err(LoadError::Export(format!(
+            "`{name}` is a {}, not a function",
+            engine::kind(&other)
+        ))),
+        None => Err(LoadError::Export(format!("missing export `{name}`"))),
+    }
+}
+
+/// Checks imports and exports against ABI v1.
+pub fn check_interface(module: &Module) -> Result<(), LoadError> {
+    for import in module.imports() {
+        engine::check_import(&import, &RULES).map_err(LoadError::Import)?;
+    }
+    check_memory_export(module, MEMORY_LIMIT_PAGES as u64)?;
+    for name in [EXPORT_INIT, EXPORT_FRAME] {
+        check_unit_export(module, name, "ABI v1")?;
+    }
+    Ok(())
+}
+
+/// Validates and compiles `bytes` for a game, then checks the ABI v1 interface.
+pub fn compile(engine: &wasmi::Engine, bytes: &[u8]) -> Result<Module, LoadError> {
+    let module = engine::compile(engine, bytes).map_err(LoadError::Invalid)?;
+    check_interface(&module)?;
+    Ok(module)
+}
 
 /// Limits of one `init` or `frame` call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,25 +193,6 @@ impl fmt::Display for Trap {
     }
 }
 
-pub(super) fn trap_name(code: TrapCode) -> &'static str {
-    match code {
-        TrapCode::UnreachableCodeReached => "unreachable executed",
-        TrapCode::MemoryOutOfBounds => "out-of-bounds memory access",
-        TrapCode::TableOutOfBounds => "out-of-bounds table access",
-        TrapCode::IndirectCallToNull => "indirect call to a null table entry",
-        TrapCode::IntegerDivisionByZero => "integer divide by zero",
-        TrapCode::IntegerOverflow => "integer overflow",
-        TrapCode::BadConversionToInteger => "invalid conversion to integer",
-        TrapCode::StackOverflow => "stack overflow (call depth limit reached)",
-        TrapCode::BadSignature => "indirect call type mismatch",
-        TrapCode::OutOfFuel => "out of fuel",
-        TrapCode::GrowthOperationLimited => "memory or table growth refused",
-        TrapCode::OutOfSystemMemory => "out of kernel memory",
-        #[allow(unreachable_patterns)]
-        _ => code.trap_message(),
-    }
-}
-
 /// How a game ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
@@ -130,14 +229,15 @@ pub struct CallStats {
 }
 
 /// A loaded, instantiated game.
-pub struct Game {
-    store: Store<HostState>,
+#[derive(Debug)]
+pub struct Game<P: 'static> {
+    store: Store<HostState<P>>,
     init: TypedFunc<(), ()>,
     frame: TypedFunc<(), ()>,
     budget: Budget,
 }
 
-impl Game {
+impl<P: Platform + 'static> Game<P> {
     /// Validates, checks and instantiates `bytes`, drawing on `screen`. A `start` function
     /// (Rust never emits one) runs here, under the fuel of one call: wasmi cannot pause a
     /// start function, so it gets at most [`MAX_START_FUEL`] whatever the budget says.
@@ -146,17 +246,18 @@ impl Game {
         bytes: &[u8],
         screen: Screen,
         budget: Budget,
-    ) -> Result<Game, LoadError> {
-        let engine = load::engine();
-        let module = load::compile(&engine, bytes)?;
-        let linker = host::linker(&engine)
+        platform: P,
+    ) -> Result<Game<P>, LoadError> {
+        let engine = engine::engine(Translation::Eager);
+        let module = compile(&engine, bytes)?;
+        let linker = host::linker::<P>(&engine)
             .map_err(|e| LoadError::Instantiate(format!("host functions: {e}")))?;
-        let mut store = Store::new(&engine, HostState::new(name, screen));
+        let mut store = Store::new(&engine, HostState::new(name, screen, platform));
         store.limiter(|s| &mut s.limits);
         store
             .set_fuel(budget.max_fuel.min(MAX_START_FUEL))
-            .map_err(|e| LoadError::Instantiate(load::clean(&e)))?;
-        let deadline = deadline_after(budget.max_wall_us);
+            .map_err(|e| LoadError::Instantiate(clean(&e)))?;
+        let deadline = deadline_after(&mut store.data_mut().platform, budget.max_wall_us);
         store.data_mut().begin_call(deadline);
         let instance = linker
             .instantiate_and_start(&mut store, &module)
@@ -167,22 +268,22 @@ impl Game {
                     Some(Stop::Deadline) => String::from("start function: out of fuel"),
                     None => match e.as_trap_code() {
                         Some(code) => format!("start function: {}", trap_name(code)),
-                        None => load::clean(&e),
+                        None => clean(&e),
                     },
                 };
                 LoadError::Instantiate(why)
             })?;
         let memory = instance
-            .get_memory(&store, wasm_abi::EXPORT_MEMORY)
+            .get_memory(&store, EXPORT_MEMORY)
             .ok_or_else(|| LoadError::Export(String::from("missing export `memory`")))?;
         store.data_mut().memory = Some(memory);
         let func = |name: &str| {
             instance
                 .get_typed_func::<(), ()>(&store, name)
-                .map_err(|e| LoadError::Export(format!("`{name}`: {}", load::clean(&e))))
+                .map_err(|e| LoadError::Export(format!("`{name}`: {}", clean(&e))))
         };
-        let init = func(wasm_abi::EXPORT_INIT)?;
-        let frame = func(wasm_abi::EXPORT_FRAME)?;
+        let init = func(EXPORT_INIT)?;
+        let frame = func(EXPORT_FRAME)?;
         Ok(Game {
             store,
             init,
@@ -211,6 +312,24 @@ impl Game {
         &self.store.data().screen
     }
 
+    /// The platform the game runs on.
+    pub fn platform(&self) -> &P {
+        &self.store.data().platform
+    }
+
+    /// The platform the game runs on, to change (e.g. a test's fake clock).
+    pub fn platform_mut(&mut self) -> &mut P {
+        &mut self.store.data_mut().platform
+    }
+
+    /// Host calls made so far, paired with the import names.
+    pub fn call_counts(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        IMPORTS
+            .iter()
+            .zip(self.store.data().calls)
+            .map(|(s, n)| (s.name, n))
+    }
+
     /// Ends an unterminated `print` line; call once when the game is over.
     pub fn finish(&mut self) {
         self.store.data_mut().finish_output();
@@ -219,10 +338,9 @@ impl Game {
     /// Runs one export within the budget. See the module docs for the slicing.
     fn call(&mut self, f: TypedFunc<(), ()>) -> Result<CallStats, End> {
         let b = self.budget;
-        let start = rdtsc();
-        self.store
-            .data_mut()
-            .begin_call(deadline_after(b.max_wall_us));
+        let start = self.now_ns();
+        let deadline = start.saturating_add(b.max_wall_us.saturating_mul(1000));
+        self.store.data_mut().begin_call(deadline);
         let first = b.slice.clamp(1, b.max_fuel.max(1));
         let mut given = first;
         let mut result = self
@@ -233,7 +351,7 @@ impl Game {
             match result {
                 Ok(TypedResumableCall::Finished(())) => break,
                 Ok(TypedResumableCall::OutOfFuel(paused)) => {
-                    let elapsed_us = tsc_to_us(rdtsc().wrapping_sub(start));
+                    let elapsed_us = self.now_ns().saturating_sub(start) / 1000;
                     let left = b.max_fuel.saturating_sub(given);
                     let need = paused.required_fuel();
                     if elapsed_us > b.max_wall_us || left == 0 || need > left {
@@ -255,15 +373,19 @@ impl Game {
         let left = self.store.get_fuel().unwrap_or(0);
         Ok(CallStats {
             fuel: given.saturating_sub(left),
-            us: tsc_to_us(rdtsc().wrapping_sub(start)),
+            us: self.now_ns().saturating_sub(start) / 1000,
         })
+    }
+
+    fn now_ns(&mut self) -> u64 {
+        self.store.data_mut().platform.monotonic_ns()
     }
 
     fn out_of_fuel(&mut self, given: u64, start: u64) -> End {
         let left = self.store.get_fuel().unwrap_or(0);
         End::Trap(Trap::OutOfFuel {
             fuel: given.saturating_sub(left),
-            ms: tsc_to_us(rdtsc().wrapping_sub(start)) / 1000,
+            ms: self.now_ns().saturating_sub(start) / 1_000_000,
         })
     }
 
@@ -281,13 +403,14 @@ impl Game {
         match e.as_trap_code() {
             Some(TrapCode::OutOfFuel) => self.out_of_fuel(given, start),
             Some(code) => End::Trap(Trap::Wasm(code)),
-            None => End::Trap(Trap::Other(load::clean(e))),
+            None => End::Trap(Trap::Other(clean(e))),
         }
     }
 }
 
-/// The TSC value `us` microseconds from now.
-fn deadline_after(us: u64) -> u64 {
-    let ticks = (u128::from(us) * u128::from(tsc_hz()) / 1_000_000) as u64;
-    rdtsc().saturating_add(ticks)
+/// The monotonic time `us` microseconds from now.
+fn deadline_after<P: Platform>(platform: &mut P, us: u64) -> u64 {
+    platform
+        .monotonic_ns()
+        .saturating_add(us.saturating_mul(1000))
 }

@@ -1,0 +1,212 @@
+//! The kernel as the machine a WebAssembly module sees (`wasm_host::Platform`).
+//!
+//! Clocks: the monotonic clock is the TSC since kernel entry (fine-grained, never goes back);
+//! the realtime clock is the RTC read once, plus the monotonic clock since. Randomness: a
+//! xorshift generator seeded from the TSC (fine for games and hash seeds, not for keys).
+//! Games' `print` goes to the serial log; a program's standard output and error go to the
+//! console (which mirrors to serial). Standard input is a buffer the runner fills from the
+//! keyboard, a line at a time.
+
+use super::pathfs::PathFs;
+use crate::arch::clock::{rdtsc, since_entry_us};
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use wasm_host::wasi::FileSystem;
+use wasm_host::{Platform, StdinRead, Stream, WouldBlock};
+
+/// The machine, for one module.
+#[derive(Debug)]
+pub struct KernelPlatform {
+    rng: wasm_abi::Rng,
+    /// Bytes typed (whole lines) and not read yet.
+    pub stdin: VecDeque<u8>,
+    /// Standard input has ended.
+    pub stdin_eof: bool,
+    /// The start of a UTF-8 sequence that the last write cut in two.
+    carry: Vec<u8>,
+    /// The file system, for programs given directories.
+    pub fs: Option<PathFs>,
+}
+
+impl KernelPlatform {
+    /// A platform without a file system (games).
+    pub fn new() -> Self {
+        Self {
+            rng: wasm_abi::Rng::new(seed()),
+            stdin: VecDeque::new(),
+            stdin_eof: false,
+            carry: Vec::new(),
+            fs: None,
+        }
+    }
+
+    /// A platform with the RAM file system (WASI programs).
+    pub fn with_fs() -> Self {
+        let mut p = Self::new();
+        let boot = p.realtime_ns().saturating_sub(monotonic_ns());
+        p.fs = Some(PathFs::new(boot));
+        p
+    }
+}
+
+impl Default for KernelPlatform {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A seed that differs from run to run: the TSC, mixed (splitmix64) so that close TSC
+/// values give unrelated sequences. Never 0 (xorshift would stay at 0).
+fn seed() -> u64 {
+    let mut z = rdtsc().wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) | 1
+}
+
+/// Nanoseconds since kernel entry.
+pub fn monotonic_ns() -> u64 {
+    since_entry_us().saturating_mul(1000)
+}
+
+/// Realtime at kernel entry (ns since the Unix epoch), read from the RTC on first use.
+static BOOT_REALTIME: AtomicU64 = AtomicU64::new(0);
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the well-known "days from civil"
+/// arithmetic, written out because it is four lines).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn boot_realtime() -> u64 {
+    let cached = BOOT_REALTIME.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    let t = crate::drivers::rtc::now();
+    let days = days_from_civil(i64::from(t.year), i64::from(t.month), i64::from(t.day));
+    let secs =
+        days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
+    let now = u64::try_from(secs)
+        .unwrap_or(0)
+        .saturating_mul(1_000_000_000);
+    let boot = now.saturating_sub(monotonic_ns()).max(1);
+    BOOT_REALTIME.store(boot, Ordering::Relaxed);
+    boot
+}
+
+/// Splits off an incomplete UTF-8 sequence at the end of `bytes`.
+fn split_incomplete(bytes: &[u8]) -> (&[u8], &[u8]) {
+    for back in 1..=bytes.len().min(3) {
+        let i = bytes.len() - back;
+        let b = bytes[i];
+        if b & 0xc0 == 0x80 {
+            continue;
+        }
+        let need = match b {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => 1,
+        };
+        return if back < need {
+            bytes.split_at(i)
+        } else {
+            (bytes, &[])
+        };
+    }
+    (bytes, &[])
+}
+
+impl Platform for KernelPlatform {
+    fn monotonic_ns(&mut self) -> u64 {
+        monotonic_ns()
+    }
+
+    fn realtime_ns(&mut self) -> u64 {
+        boot_realtime().saturating_add(monotonic_ns())
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let r = self.rng.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+    }
+
+    fn log(&mut self, text: &str) {
+        crate::serial_print!("{text}");
+    }
+
+    fn read_stdin(&mut self, buf: &mut [u8]) -> StdinRead {
+        if self.stdin.is_empty() {
+            return if self.stdin_eof {
+                StdinRead::Eof
+            } else {
+                StdinRead::WouldBlock
+            };
+        }
+        let n = buf.len().min(self.stdin.len());
+        for (dst, src) in buf.iter_mut().zip(self.stdin.drain(..n)) {
+            *dst = src;
+        }
+        StdinRead::Data(n)
+    }
+
+    fn stdin_ready(&mut self) -> bool {
+        !self.stdin.is_empty() || self.stdin_eof
+    }
+
+    fn write_output(&mut self, _stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
+        let mut joined;
+        let all: &[u8] = if self.carry.is_empty() {
+            bytes
+        } else {
+            joined = core::mem::take(&mut self.carry);
+            joined.extend_from_slice(bytes);
+            &joined
+        };
+        let (whole, tail) = split_incomplete(all);
+        for chunk in whole.utf8_chunks() {
+            crate::print!("{}", chunk.valid());
+            if !chunk.invalid().is_empty() {
+                crate::print!("\u{fffd}");
+            }
+        }
+        self.carry = Vec::from(tail);
+        Ok(bytes.len())
+    }
+
+    fn is_terminal(&mut self, _stream: Stream) -> bool {
+        true
+    }
+
+    fn fs(&mut self) -> Option<&mut dyn FileSystem> {
+        self.fs.as_mut().map(|f| f as &mut dyn FileSystem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test_case]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2026, 1, 1), 20_454);
+    }
+
+    #[test_case]
+    fn incomplete_utf8_is_carried() {
+        assert_eq!(split_incomplete(b"ab\xc3"), (&b"ab"[..], &b"\xc3"[..]));
+        assert_eq!(split_incomplete("é".as_bytes()), ("é".as_bytes(), &[][..]));
+        assert_eq!(split_incomplete(b"\xe2\x82"), (&[][..], &b"\xe2\x82"[..]));
+    }
+}

@@ -40,7 +40,7 @@ if ! rustup toolchain list | grep -q "^$toolchain"; then
   need_toolchain=1
 else
   installed_targets=$(rustup +"$toolchain" target list --installed 2>/dev/null || true)
-  for t in x86_64-unknown-none wasm32-unknown-unknown; do
+  for t in x86_64-unknown-none wasm32-unknown-unknown wasm32-wasip1; do
     grep -qx "$t" <<<"$installed_targets" || need_toolchain=1
   done
   rustup +"$toolchain" component list --installed 2>/dev/null | grep -q '^rust-src' || need_toolchain=1

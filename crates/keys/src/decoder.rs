@@ -87,6 +87,7 @@ pub fn char_key(c: char) -> Key {
         '\t' => Key::Tab,
         '\x1b' => Key::Escape,
         '\x03' => Key::CtrlC,
+        '\x04' => Key::CtrlD,
         '\x0c' => Key::CtrlL,
         '\x01' => Key::CtrlA,
         '\x05' => Key::CtrlE,

@@ -52,6 +52,8 @@ pub enum Key {
     CtrlK,
     /// Delete the word before the cursor (and the spaces between it and the cursor).
     CtrlW,
+    /// End of input for a program reading the terminal (the editor ignores it).
+    CtrlD,
     Escape,
     /// Any key the editor ignores.
     Other,
@@ -247,7 +249,7 @@ impl LineEditor {
                 Event::Cancelled
             }
             Key::CtrlL => Event::ClearScreen,
-            Key::Escape | Key::Other => Event::None,
+            Key::Escape | Key::CtrlD | Key::Other => Event::None,
         }
     }
 

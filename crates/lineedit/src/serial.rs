@@ -221,6 +221,7 @@ impl SerialDecoder {
             0x7f | 0x08 => Key::Backspace,
             0x01 => Key::CtrlA,
             0x03 => Key::CtrlC,
+            0x04 => Key::CtrlD,
             0x05 => Key::CtrlE,
             0x09 => Key::Tab,
             0x0b => Key::CtrlK,
@@ -331,7 +332,7 @@ mod tests {
             (0x17, Key::CtrlW),
             (0x09, Key::Tab),
             (0x00, Key::Other),
-            (0x04, Key::Other),
+            (0x04, Key::CtrlD),
             (0x1f, Key::Other),
         ];
         for (byte, key) in table {

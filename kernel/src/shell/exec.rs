@@ -14,6 +14,7 @@
 use super::Shell;
 use super::commands;
 use super::io::{self, Input, Output};
+use crate::wasm::STATUS_INTERRUPTED;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -74,11 +75,14 @@ impl Shell {
             };
             let last = i + 1 == count;
             let mut out = if cmd.stdout.is_some() || !last {
-                Output::Buffer(String::new())
+                Output::Buffer(Vec::new())
             } else {
                 Output::Console
             };
             let result = self.run_command(cmd, stdin, &mut out).await;
+            if let Err((INTERRUPTED, _)) = result {
+                return INTERRUPTED; // the program printed ^C itself
+            }
             let mut errors = String::new();
             for warning in core::mem::take(&mut self.warnings) {
                 self.report(cmd, &mut out, &mut errors, &warning);
@@ -103,7 +107,7 @@ impl Shell {
                 crate::print!("{errors}");
             }
             let captured = match out {
-                Output::Buffer(text) => text.into_bytes(),
+                Output::Buffer(bytes) => bytes,
                 Output::Console => Vec::new(),
             };
             match &cmd.stdout {
@@ -140,21 +144,47 @@ impl Shell {
             }
             return Ok(());
         };
-        let Some(builtin) = commands::find(name) else {
-            crate::println!("unknown command: {} (try 'help')", ramfs::Escaped(name));
-            return Err((NOT_FOUND, String::new()));
-        };
         let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
-        self.stdin = stdin;
-        let result = (builtin.run)(self, &args, out);
-        self.stdin = Input::Terminal;
-        result.map_err(|e| (FAILURE, e))?;
-        if let Some(program) = self.pending_wasm.take()
-            && !crate::wasm::run(program).await
-        {
-            return Err((FAILURE, String::new()));
+        let stdin = match commands::find(name) {
+            Some(builtin) => {
+                self.stdin = stdin;
+                let result = (builtin.run)(self, &args, out);
+                let stdin = core::mem::replace(&mut self.stdin, Input::Terminal);
+                result.map_err(|e| (FAILURE, e))?;
+                stdin
+            }
+            // Not a built-in: a program NAME.wasm from $PATH, if there is one.
+            None => match commands::program_for(self, &args, &cmd.assignments) {
+                Some(program) => {
+                    self.pending_wasm = Some(program.map_err(|e| (FAILURE, e))?);
+                    stdin
+                }
+                None => {
+                    crate::println!("unknown command: {} (try 'help')", ramfs::Escaped(name));
+                    return Err((NOT_FOUND, String::new()));
+                }
+            },
+        };
+        let Some(mut program) = self.pending_wasm.take() else {
+            return Ok(());
+        };
+        // A program's standard input is the pipe or file, or else the terminal; its output
+        // is captured when the command's is.
+        program.stdin = match stdin {
+            Input::Bytes(bytes) => Some(bytes),
+            Input::Terminal => None,
+        };
+        program.capture_stdout = matches!(out, Output::Buffer(_));
+        let ran = crate::wasm::run(program).await;
+        if !ran.stdout.is_empty() {
+            out.write_bytes(&ran.stdout)
+                .map_err(|_| (FAILURE, commands::util::output_error(core::fmt::Error)))?;
         }
-        Ok(())
+        match ran.status {
+            0 => Ok(()),
+            STATUS_INTERRUPTED => Err((INTERRUPTED, String::new())),
+            code => Err((code, String::new())),
+        }
     }
 
     /// Sends `name: message` to the command's standard error: the console, its standard

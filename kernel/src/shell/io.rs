@@ -7,7 +7,6 @@
 
 use crate::drivers::input;
 use crate::print;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +22,35 @@ pub fn take_interrupted() -> bool {
 /// Where a command's standard output (or error) goes.
 pub enum Output {
     Console,
-    Buffer(String),
+    /// Captured bytes (programs may write any bytes, not only text).
+    Buffer(Vec<u8>),
+}
+
+impl Output {
+    /// Writes raw bytes: kept as they are in a buffer, shown as text (invalid UTF-8 as
+    /// U+FFFD) on the console.
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
+        match self {
+            Output::Console => {
+                for chunk in bytes.utf8_chunks() {
+                    self.write_str(chunk.valid())?;
+                    if !chunk.invalid().is_empty() {
+                        self.write_str("\u{fffd}")?;
+                    }
+                }
+                Ok(())
+            }
+            Output::Buffer(b) => {
+                // Captured output may not eat the kernel's headroom.
+                if bytes.len() > crate::mem::reserve::spare() {
+                    return Err(fmt::Error);
+                }
+                b.try_reserve(bytes.len()).map_err(|_| fmt::Error)?;
+                b.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Write for Output {
@@ -37,15 +64,7 @@ impl Write for Output {
                 print!("{s}");
                 Ok(())
             }
-            Output::Buffer(b) => {
-                // Captured output may not eat the kernel's headroom.
-                if s.len() > crate::mem::reserve::spare() {
-                    return Err(fmt::Error);
-                }
-                b.try_reserve(s.len()).map_err(|_| fmt::Error)?;
-                b.push_str(s);
-                Ok(())
-            }
+            Output::Buffer(_) => self.write_bytes(s.as_bytes()),
         }
     }
 }

@@ -63,9 +63,17 @@ pub async fn run_command(
     program: &Program,
     engine: &Engine,
     module: &Module,
-) -> Result<i32, CommandError> {
+) -> Result<super::Ran, CommandError> {
     let name = printable(&program.name);
     let mut platform = KernelPlatform::with_fs();
+    let terminal_stdin = program.stdin.is_none();
+    if let Some(bytes) = &program.stdin {
+        platform.stdin.extend(bytes.iter().copied());
+        platform.stdin_eof = true;
+    }
+    if program.capture_stdout {
+        platform.captured = Some(Vec::new());
+    }
     let mut preopens = Vec::new();
     if let Some(fs) = platform.fs.as_mut() {
         for (host, guest) in &program.dirs {
@@ -96,7 +104,7 @@ pub async fn run_command(
     let status = 'run: loop {
         // Keys typed while the program computes: Ctrl-C, or input for later.
         while let Some(key) = input::try_key() {
-            if feed(&mut cmd, &mut line, key) {
+            if feed(&mut cmd, &mut line, key, terminal_stdin) {
                 break 'run STATUS_INTERRUPTED;
             }
         }
@@ -114,7 +122,7 @@ pub async fn run_command(
             }
         };
         if let Some(key) = wait_key_or(wait).await
-            && feed(&mut cmd, &mut line, key)
+            && feed(&mut cmd, &mut line, key, terminal_stdin)
         {
             break STATUS_INTERRUPTED;
         }
@@ -122,15 +130,25 @@ pub async fn run_command(
     if status == STATUS_INTERRUPTED {
         crate::println!("^C");
     }
-    crate::serial_println!("{name}: exit status {status}, fuel {}", cmd.fuel_used());
-    Ok(status)
+    let platform = cmd.platform_mut();
+    let status = if platform.capture_overflow {
+        crate::println!("{name}: output too large to capture (out of memory)");
+        if status == 0 { 1 } else { status }
+    } else {
+        status
+    };
+    Ok(super::Ran {
+        status,
+        stdout: platform.captured.take().unwrap_or_default(),
+    })
 }
 
 /// The terminal's line discipline: echo, Backspace, Enter hands the line over. Returns true
-/// for Ctrl-C.
-fn feed(cmd: &mut Command<KernelPlatform>, line: &mut String, key: Key) -> bool {
+/// for Ctrl-C. When standard input is not the terminal, only Ctrl-C matters.
+fn feed(cmd: &mut Command<KernelPlatform>, line: &mut String, key: Key, terminal: bool) -> bool {
     match key {
         Key::CtrlC => return true,
+        _ if !terminal => {}
         Key::Char(c) => {
             line.push(c);
             crate::print!("{c}");
@@ -143,6 +161,13 @@ fn feed(cmd: &mut Command<KernelPlatform>, line: &mut String, key: Key) -> bool 
             if line.pop().is_some() {
                 crate::print!("\x08 \x08");
             }
+        }
+        Key::CtrlD => {
+            // End of input: what is typed on the line goes first, as on a Unix terminal.
+            let p = cmd.platform_mut();
+            p.stdin.extend(line.as_bytes());
+            line.clear();
+            p.stdin_eof = true;
         }
         Key::Enter => {
             crate::print!("\n");

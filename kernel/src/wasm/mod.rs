@@ -18,7 +18,7 @@ mod pathfs;
 mod platform;
 mod stats;
 
-pub use command::{CommandError, run_command};
+pub use command::{CommandError, STATUS_INTERRUPTED, STATUS_TRAPPED, run_command};
 pub use platform::KernelPlatform;
 pub use wasm_host::engine::{MAX_RECURSION_DEPTH, MAX_TABLE_ELEMENTS, MAX_VALUE_STACK};
 pub use wasm_host::game::{
@@ -50,6 +50,21 @@ pub struct Program {
     pub env: Vec<(String, String)>,
     /// Preopened directories: (absolute path in the file system, name the program sees).
     pub dirs: Vec<(String, String)>,
+    /// Standard input: these bytes then end of file (a pipe or `< file`), or `None` for
+    /// the terminal.
+    pub stdin: Option<Vec<u8>>,
+    /// Keep standard output (for a pipe or `> file`) instead of showing it.
+    pub capture_stdout: bool,
+}
+
+/// How a module's run ended.
+#[derive(Debug, Default)]
+pub struct Ran {
+    /// Exit status: 0 success, the program's own code, [`STATUS_INTERRUPTED`] (Ctrl-C),
+    /// [`command::STATUS_TRAPPED`], or 1 when it could not be loaded.
+    pub status: i32,
+    /// Standard output, when it was captured.
+    pub stdout: Vec<u8>,
 }
 
 impl Program {
@@ -137,31 +152,55 @@ pub const HEADLESS_SIZE: (usize, usize) = (640, 480);
 /// to catch up and restarts the schedule from now.
 const MAX_LAG_MS: u64 = 100;
 
-/// Runs a module to its end: a WASI command (see [`run_command`]) or a game. Returns true
-/// when it ended normally (exit status 0, or Esc for a game).
-pub async fn run(program: Program) -> bool {
+/// Memory the interpreter needs per byte of module while compiling and running it (its
+/// translated code and tables are a few times the module's size); checked against the
+/// memory users may claim before compiling, so a huge module is refused with a message
+/// instead of exhausting the heap.
+const COMPILE_FACTOR: usize = 8;
+
+/// Runs a module to its end: a WASI command (see [`run_command`]) or a game.
+pub async fn run(program: Program) -> Ran {
+    let name = printable(&program.name);
+    let failed = Ran {
+        status: 1,
+        stdout: Vec::new(),
+    };
+    let need = program.bytes.len().saturating_mul(COMPILE_FACTOR);
+    let spare = crate::mem::reserve::spare();
+    if need > spare {
+        crate::println!(
+            "{name}: not enough memory to load this {} KiB module (about {} KiB needed, {} KiB free)",
+            program.bytes.len() / 1024,
+            need / 1024,
+            spare / 1024
+        );
+        return failed;
+    }
     let engine = wasm_host::wasi::engine();
     let module = match wasm_host::engine::compile(&engine, &program.bytes) {
         Ok(m) => m,
         Err(e) => {
-            let name = printable(&program.name);
             crate::println!("{name}: {}", LoadError::Invalid(e));
-            return false;
+            return failed;
         }
     };
     match wasm_host::wasi::kind_of(&module) {
         Some(wasm_host::wasi::ModuleKind::Command) => {
             match run_command(&program, &engine, &module).await {
-                Ok(status) => status == 0,
+                Ok(ran) => ran,
                 Err(e) => {
-                    crate::println!("{}: {e}", printable(&program.name));
-                    false
+                    crate::println!("{name}: {e}");
+                    failed
                 }
             }
         }
         _ => {
             drop(module);
-            run_game(program).await
+            let ok = run_game(program).await;
+            Ran {
+                status: if ok { 0 } else { 1 },
+                stdout: Vec::new(),
+            }
         }
     }
 }

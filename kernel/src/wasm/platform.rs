@@ -27,6 +27,10 @@ pub struct KernelPlatform {
     carry: Vec<u8>,
     /// The file system, for programs given directories.
     pub fs: Option<PathFs>,
+    /// Standard output kept for a pipe or a redirection, instead of shown.
+    pub captured: Option<Vec<u8>>,
+    /// Captured output was cut short: memory ran out.
+    pub capture_overflow: bool,
 }
 
 impl KernelPlatform {
@@ -38,6 +42,8 @@ impl KernelPlatform {
             stdin_eof: false,
             carry: Vec::new(),
             fs: None,
+            captured: None,
+            capture_overflow: false,
         }
     }
 
@@ -163,7 +169,19 @@ impl Platform for KernelPlatform {
         !self.stdin.is_empty() || self.stdin_eof
     }
 
-    fn write_output(&mut self, _stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
+    fn write_output(&mut self, stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
+        if stream == Stream::Stdout
+            && let Some(buf) = self.captured.as_mut()
+        {
+            // Kept whole (any bytes), within the memory users may claim; past that the
+            // output is dropped and the run reports it.
+            if bytes.len() > crate::mem::reserve::spare() || buf.try_reserve(bytes.len()).is_err() {
+                self.capture_overflow = true;
+            } else {
+                buf.extend_from_slice(bytes);
+            }
+            return Ok(bytes.len());
+        }
         let mut joined;
         let all: &[u8] = if self.carry.is_empty() {
             bytes
@@ -183,8 +201,11 @@ impl Platform for KernelPlatform {
         Ok(bytes.len())
     }
 
-    fn is_terminal(&mut self, _stream: Stream) -> bool {
-        true
+    fn is_terminal(&mut self, stream: Stream) -> bool {
+        match stream {
+            Stream::Stdout => self.captured.is_none(),
+            _ => true,
+        }
     }
 
     fn fs(&mut self) -> Option<&mut dyn FileSystem> {

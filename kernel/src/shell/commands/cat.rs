@@ -4,7 +4,6 @@ use super::Command;
 use super::util::{err, output_error, resolve};
 use crate::shell::{Input, Output, Shell};
 use alloc::string::String;
-use core::fmt::Write;
 
 pub const COMMAND: Command = Command {
     name: "cat",
@@ -14,15 +13,9 @@ pub const COMMAND: Command = Command {
     run,
 };
 
-/// Writes bytes as text, replacing invalid UTF-8.
+/// Writes a file's bytes: unchanged into a pipe or a file, as text on the console.
 pub fn write_text(out: &mut Output, bytes: &[u8]) -> Result<(), String> {
-    for chunk in bytes.utf8_chunks() {
-        out.write_str(chunk.valid()).map_err(output_error)?;
-        if !chunk.invalid().is_empty() {
-            out.write_str("\u{fffd}").map_err(output_error)?;
-        }
-    }
-    Ok(())
+    out.write_bytes(bytes).map_err(output_error)
 }
 
 fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {

@@ -30,9 +30,6 @@ pub const COMMAND: Command = Command {
     run,
 };
 
-/// Directories searched for bare command names (the default `$PATH`).
-pub const PATH: &[&str] = &["/bin"];
-
 fn usage() -> String {
     format!("usage: run {}", COMMAND.usage)
 }
@@ -90,21 +87,24 @@ fn run(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
         args: args[i..].iter().map(|a| String::from(*a)).collect(),
         env,
         dirs,
+        ..Program::default()
     });
     Ok(())
 }
 
-/// A program for a command name that is not a built-in: `NAME.wasm` in a [`PATH`]
-/// directory, given `/` and the current directory (as `.`), or `None` if there is none.
-pub fn program_for(sh: &Shell, args: &[&str]) -> Option<Result<Program, String>> {
+/// A program for a command name that is not a built-in: `NAME.wasm` in a `$PATH`
+/// directory, given `/` and the current directory (as `.`), the exported variables plus
+/// the command's own `NAME=value` prefixes, and `PWD`; or `None` if there is none.
+pub fn program_for(
+    sh: &Shell,
+    args: &[&str],
+    assignments: &[(String, String)],
+) -> Option<Result<Program, String>> {
     let name = *args.first()?;
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return None;
-    }
-    let path = PATH
-        .iter()
-        .map(|dir| format!("{dir}/{name}.wasm"))
-        .find(|p| crate::fs::with(|fs| fs.exists(p)))?;
+    let path = sh.find_program(name)?;
+    let mut env = sh.vars.environment(assignments);
+    env.retain(|(k, _)| k != "PWD");
+    env.push((String::from("PWD"), sh.cwd.clone()));
     Some(
         crate::fs::read_copy(&path)
             .map_err(|e| err(&path, e))
@@ -112,15 +112,16 @@ pub fn program_for(sh: &Shell, args: &[&str]) -> Option<Result<Program, String>>
                 name: String::from(name),
                 bytes,
                 args: args.iter().map(|a| String::from(*a)).collect(),
+                env,
                 // WASI has no current directory: wasi-libc starts at `/` and treats the
                 // names `.` and `/` alike, the last preopen winning. So `.` comes first and
                 // `/` last (absolute paths work), and PWD tells a program where the shell
                 // was (the /bin commands move there, so relative paths work too).
-                env: alloc::vec![(String::from("PWD"), sh.cwd.clone())],
                 dirs: alloc::vec![
                     (sh.cwd.clone(), String::from(".")),
                     (String::from("/"), String::from("/")),
                 ],
+                ..Program::default()
             }),
     )
 }

@@ -1,34 +1,37 @@
 //! RustOS kernel library: everything the kernel binary and the bootable test kernels share.
 //!
 //! The boot sequence is [`init`]: one visible list of stages, each a module with an
-//! `init()`, in dependency order. Read it first; the module tree follows the same order:
-//! boot (Limine answers) → drivers::serial → console → arch (GDT, IDT) → mem → time.
+//! `init()`, in dependency order. Read it first. The module tree is grouped by layer,
+//! each layer using only those listed before it:
+//!
+//! - `boot`: the kernel's entry point and the Limine answers, copied at once;
+//! - `arch`: CPU tables (GDT, IDT), interrupt lines (`irq`, the PICs), the clock;
+//! - `mem`: physical frames, our own page tables, the heap;
+//! - `sync`: the one lock-free cell type for statics that cannot take a lock;
+//! - `drivers`: one module per device (serial, console on the framebuffer, keyboard,
+//!   RTC, ACPI power), and `input`, the merged key stream;
+//! - `fs`: the ramdisk; `task`: the async executor and sleeps;
+//! - `wasm`: the WebAssembly sandbox; `shell`: the user's interface;
+//! - `support`: benchmarks, the in-kernel test framework, leaving QEMU.
 
 #![no_std]
 #![cfg_attr(test, no_main)]
 #![feature(abi_x86_interrupt)]
 #![feature(custom_test_frameworks)]
-#![test_runner(crate::testing::run_tests)]
+#![test_runner(crate::support::testing::run_tests)]
 #![reexport_test_harness_main = "test_main"]
 
 extern crate alloc;
 
 pub mod arch;
-pub mod bench;
 pub mod boot;
-pub mod console;
 pub mod drivers;
-pub mod entry;
 pub mod fs;
-pub mod input;
 pub mod mem;
-pub mod power;
-pub mod qemu;
 pub mod shell;
+pub mod support;
 pub mod sync;
 pub mod task;
-pub mod testing;
-pub mod time;
 pub mod wasm;
 
 use alloc::string::String;
@@ -41,7 +44,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[macro_export]
 macro_rules! log {
     ($($arg:tt)*) => {{
-        let us = $crate::time::since_entry_us();
+        let us = $crate::arch::clock::since_entry_us();
         $crate::println!("[{:4}.{:03}] {}", us / 1_000_000, (us / 1000) % 1000, format_args!($($arg)*));
     }};
 }
@@ -59,7 +62,7 @@ pub fn halt_forever() -> ! {
 
 /// Stops the boot with a message on every output there is.
 fn boot_failure(what: &str, why: &dyn core::fmt::Display) -> ! {
-    console::emergency(
+    drivers::console::emergency(
         format_args!("\n\x1b[1;31mRustOS cannot start: {what}: {why}\x1b[0m\nSystem halted.\n"),
         true,
     );
@@ -71,17 +74,17 @@ pub fn init() -> boot::BootInfo {
     // Serial first: it needs nothing and is the one output that always works.
     drivers::serial::init();
     // The TSC frequency, so that every log line below carries a correct time stamp.
-    let hz = time::init();
+    let hz = arch::clock::calibrate();
     // The Limine answers, copied before anything can reuse bootloader memory.
     let boot = match boot::collect() {
         Ok(b) => b,
         Err(e) => {
             // Still try to show the reason on screen.
-            let _ = console::init(boot::framebuffer().as_ref());
+            let _ = drivers::console::init(boot::framebuffer().as_ref());
             boot_failure("boot protocol", &e)
         }
     };
-    let console = console::init(boot.framebuffer.as_ref());
+    let console = drivers::console::init(boot.framebuffer.as_ref());
     println!("\x1b[1;36mRustOS {VERSION}\x1b[0m - a small x86-64 operating system in Rust");
     let (bl_name, bl_version) = boot.bootloader();
     log!(
@@ -123,24 +126,27 @@ pub fn init() -> boot::BootInfo {
         info.reclaimed_bytes / 1024
     );
     log!("memory: {}", info.heap);
-    if console::enable_shadow() {
+    if drivers::console::enable_shadow() {
         log!("console: drawing through a RAM shadow buffer");
     }
-    power::init(boot.rsdp);
-    // Interrupts: drivers register their IRQ handlers, then the PICs unmask their lines.
+    drivers::acpi::init(boot.rsdp);
+    // Interrupt sources: each device is set up, then every handler is registered in this
+    // one list, and only then are the lines unmasked and interrupts enabled.
     arch::pit::init();
     drivers::keyboard::init();
-    drivers::serial::init_input();
-    input::init();
-    arch::pic::init(&[
-        arch::pic::IRQ_TIMER,
-        arch::pic::IRQ_KEYBOARD,
-        arch::pic::IRQ_COM1,
+    drivers::serial::input::init();
+    drivers::input::init();
+    arch::irq::install(&[
+        (arch::irq::TIMER, arch::pit::on_interrupt),
+        (arch::irq::KEYBOARD, drivers::keyboard::on_interrupt),
+        (arch::irq::COM1, drivers::serial::input::on_interrupt),
     ]);
     x86_64::instructions::interrupts::enable();
     log!(
-        "interrupts: PIC remapped to 32-47; timer at {} Hz, PS/2 keyboard, COM1 input",
-        arch::pit::HZ
+        "interrupts: PIC remapped to {}-{}; timer at {} Hz, PS/2 keyboard, COM1 input",
+        arch::irq::IRQ_BASE,
+        arch::irq::IRQ_BASE + 15,
+        arch::clock::TICK_HZ
     );
     let fs_line = fs::init(&boot);
     log!("{fs_line}");
@@ -168,13 +174,13 @@ pub fn mem_info() -> mem::MemInfo {
 /// on any lock, then halt.
 pub fn panic(info: &core::panic::PanicInfo) -> ! {
     x86_64::instructions::interrupts::disable();
-    console::emergency(
+    drivers::console::emergency(
         format_args!("\n\x1b[1;31mKERNEL PANIC: {info}\x1b[0m\n"),
         true,
     );
     let heap = mem::heap::stats();
     if heap.failures > 0 {
-        console::emergency(
+        drivers::console::emergency(
             format_args!(
                 "out of memory: last refused allocation {} bytes; {heap}\n",
                 heap.last_failed_size
@@ -182,7 +188,7 @@ pub fn panic(info: &core::panic::PanicInfo) -> ! {
             true,
         );
     }
-    console::emergency(format_args!("System halted.\n"), true);
+    drivers::console::emergency(format_args!("System halted.\n"), true);
     halt_forever()
 }
 
@@ -193,13 +199,13 @@ entry_point!(test_kernel_main);
 fn test_kernel_main() -> ! {
     init();
     test_main();
-    qemu::exit(qemu::ExitCode::Success)
+    support::qemu::exit(support::qemu::ExitCode::Success)
 }
 
 #[cfg(test)]
 #[panic_handler]
 fn test_panic(info: &core::panic::PanicInfo) -> ! {
-    testing::panic_handler(info)
+    support::testing::panic_handler(info)
 }
 
 #[cfg(test)]

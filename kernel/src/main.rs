@@ -10,14 +10,14 @@ entry_point!(main);
 
 fn main() -> ! {
     kernel::init();
-    let us = kernel::time::since_entry_us();
+    let us = kernel::arch::clock::since_entry_us();
     log!(
         "RustOS ready ({}.{:03} ms after kernel entry)",
         us / 1000,
         us % 1000
     );
     println!("Type 'help' for the list of commands.");
-    executor::spawn("shell", kernel::shell::main_task());
+    executor::spawn(kernel::shell::main_task());
     Executor::new().run()
 }
 

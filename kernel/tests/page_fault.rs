@@ -8,7 +8,7 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use kernel::arch::idt::{FaultInfo, set_fault_hook};
-use kernel::qemu::{ExitCode, exit};
+use kernel::support::qemu::{ExitCode, exit};
 use kernel::{entry_point, serial_println};
 
 entry_point!(main);
@@ -76,5 +76,5 @@ fn check(info: &FaultInfo) {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kernel::testing::panic_handler(info)
+    kernel::support::testing::panic_handler(info)
 }

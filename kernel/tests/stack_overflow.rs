@@ -5,7 +5,7 @@
 #![no_main]
 
 use kernel::arch::idt::{FaultInfo, set_fault_hook};
-use kernel::qemu::{ExitCode, exit};
+use kernel::support::qemu::{ExitCode, exit};
 use kernel::{entry_point, serial_println};
 
 entry_point!(main);
@@ -42,5 +42,5 @@ fn overflow(depth: u64) -> u64 {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kernel::testing::panic_handler(info)
+    kernel::support::testing::panic_handler(info)
 }

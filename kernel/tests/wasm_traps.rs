@@ -15,9 +15,10 @@ mod common;
 use alloc::format;
 use alloc::string::ToString;
 use common::{load, load_with, us_since};
-use kernel::qemu::{ExitCode, exit};
+use kernel::arch::clock;
+use kernel::support::qemu::{ExitCode, exit};
 use kernel::wasm::{Budget, End, Trap, TrapCode, drive};
-use kernel::{entry_point, serial_println, time};
+use kernel::{entry_point, serial_println};
 
 const TRAPS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/traps.wasm"));
 const HOST_ERRORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/host_errors.wasm"));
@@ -54,7 +55,7 @@ fn main() -> ! {
 fn run_case(module: &[u8], case: u8) -> (End, u64) {
     let mut game = load(module);
     game.press(i32::from(b'0' + case));
-    let t0 = time::rdtsc();
+    let t0 = clock::rdtsc();
     let out = drive(&mut game, 5);
     let us = us_since(t0);
     let end = out.end.expect("the case must end the game");
@@ -136,7 +137,7 @@ fn endless_loop_wall_clock() {
     };
     let mut game = load_with(TRAPS, budget);
     game.press(i32::from(b'4'));
-    let t0 = time::rdtsc();
+    let t0 = clock::rdtsc();
     let end = drive(&mut game, 5).end.expect("must end");
     let us = us_since(t0);
     serial_println!("   {end} after {} ms", us / 1000);
@@ -208,5 +209,5 @@ fn no_leak_over_many_runs() {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kernel::testing::panic_handler(info)
+    kernel::support::testing::panic_handler(info)
 }

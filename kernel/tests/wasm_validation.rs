@@ -14,9 +14,10 @@ mod common;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use common::us_since;
-use kernel::qemu::{ExitCode, exit};
+use kernel::arch::clock;
+use kernel::support::qemu::{ExitCode, exit};
 use kernel::wasm::{Budget, Encoding, Game, LoadError, Screen, run_headless};
-use kernel::{entry_point, serial_println, time};
+use kernel::{entry_point, serial_println};
 
 macro_rules! wasm {
     ($name:literal) => {
@@ -120,15 +121,15 @@ fn truncated() {
     assert!(damaged > 10 * (incomplete + valid));
 }
 
-/// xorshift64: deterministic "random" test data.
-struct Rng(u64);
+/// Deterministic "random" test data, from the hosts' own generator.
+struct Rng(wasm_abi::Rng);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(wasm_abi::Rng::new(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
@@ -136,7 +137,7 @@ impl Rng {
 }
 
 fn random_bytes() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     for i in 0..200 {
         let len = 1 + rng.below(4096);
         let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
@@ -152,26 +153,43 @@ fn random_bytes() {
 
 /// Random corruptions of a valid module: whatever wasmi makes of them (most are refused,
 /// some still validate), nothing may panic, and modules that load must run safely.
+/// Mutants of a valid module (1-4 flipped bits): each is refused with an error or runs
+/// within its budget, both outcomes occur (so neither path is skipped by accident), and
+/// the heap is back where it started afterwards (nothing leaks from a refused module).
 fn bit_flips() {
-    let mut rng = Rng(0xfeed_beef_cafe_f00d);
+    let mut rng = Rng::new(0xfeed_beef_cafe_f00d);
     let (mut refused_n, mut ran) = (0, 0);
+    let budget = Budget {
+        slice: 100_000,
+        max_fuel: 1_000_000,
+        max_wall_us: 200_000,
+    };
+    let heap_before = kernel::mem::heap::stats().used;
     for _ in 0..300 {
         let mut bytes = GOOD.to_vec();
         for _ in 0..1 + rng.below(4) {
             let i = 8 + rng.below(bytes.len() - 8);
             bytes[i] ^= 1 << rng.below(8);
         }
-        let budget = Budget {
-            slice: 100_000,
-            max_fuel: 1_000_000,
-            max_wall_us: 200_000,
-        };
         match run_headless(&bytes, 4, budget) {
-            Ok(_) => ran += 1,
-            Err(_) => refused_n += 1,
+            Ok(out) => {
+                ran += 1;
+                assert!(out.frames <= 4);
+                assert!(out.max_fuel <= budget.max_fuel, "fuel {}", out.max_fuel);
+            }
+            Err(e) => {
+                refused_n += 1;
+                assert!(!e.to_string().is_empty());
+            }
         }
     }
     serial_println!("   300 mutants: {refused_n} refused, {ran} loaded and ran");
+    assert!(refused_n > 0 && ran > 0, "both outcomes must occur");
+    let heap_after = kernel::mem::heap::stats().used;
+    assert!(
+        heap_after <= heap_before + 64 * 1024,
+        "heap grew from {heap_before} to {heap_after} bytes"
+    );
 }
 
 fn huge_declared_memory() {
@@ -263,7 +281,7 @@ fn wrong_import_signatures() {
 }
 
 fn start_function_endless() {
-    let t0 = time::rdtsc();
+    let t0 = clock::rdtsc();
     let e = refused(wasm!("start_loop"));
     let us = us_since(t0);
     serial_println!("   {e} ({} ms)", us / 1000);
@@ -291,5 +309,5 @@ fn minimal_module_runs() {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kernel::testing::panic_handler(info)
+    kernel::support::testing::panic_handler(info)
 }

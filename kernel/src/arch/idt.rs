@@ -6,11 +6,11 @@
 //! double fault runs on its own IST stack so that a kernel stack overflow is reported
 //! instead of resetting the machine. Breakpoints are not fatal: they report and return.
 //!
-//! Hardware interrupt vectors (32-47, the remapped 8259 PICs) are registered by the
-//! drivers that own them through [`set_irq_handler`] before [`load`].
+//! Hardware interrupt vectors are not set here: `irq` owns them and fills them in through
+//! [`set_vector`].
 
 use crate::arch::gdt;
-use crate::console;
+use crate::drivers::console;
 use crate::sync::RacyCell;
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -238,69 +238,60 @@ extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {
     );
 }
 
-/// First vector of the remapped PICs.
-pub const IRQ_BASE: u8 = 32;
-
 /// The IDT. The CPU reads it on every interrupt, so it must live forever; entries for
-/// hardware IRQs are filled in later by the drivers that own them (see [`set_irq_handler`]).
+/// hardware IRQs are filled in later by `irq` (see [`set_vector`]).
 static IDT: RacyCell<InterruptDescriptorTable> = RacyCell::new(InterruptDescriptorTable::new());
 
 fn addr(f: extern "C" fn() -> !) -> VirtAddr {
     VirtAddr::new(f as usize as u64)
 }
 
-fn install_exceptions(idt: &mut InterruptDescriptorTable) {
-    idt.breakpoint.set_handler_fn(breakpoint);
-    // SAFETY (all set_handler_addr calls): each address is a naked stub above that
-    // expects exactly the frame the CPU pushes for that vector (with or without an error
-    // code, as declared) and never returns. The IST indices exist in the TSS from gdt.
-    unsafe {
-        idt.divide_error.set_handler_addr(addr(divide_error));
-        idt.debug.set_handler_addr(addr(debug));
-        idt.non_maskable_interrupt
-            .set_handler_addr(addr(nmi))
-            .set_stack_index(gdt::NMI_IST_INDEX);
-        idt.overflow.set_handler_addr(addr(overflow));
-        idt.bound_range_exceeded.set_handler_addr(addr(bound_range));
-        idt.invalid_opcode.set_handler_addr(addr(invalid_opcode));
-        idt.device_not_available
-            .set_handler_addr(addr(device_not_available));
-        idt.double_fault
-            .set_handler_addr(addr(double_fault))
-            .set_stack_index(gdt::DOUBLE_FAULT_IST_INDEX);
-        idt.invalid_tss.set_handler_addr(addr(invalid_tss));
-        idt.segment_not_present
-            .set_handler_addr(addr(segment_not_present));
-        idt.stack_segment_fault
-            .set_handler_addr(addr(stack_segment));
-        idt.general_protection_fault
-            .set_handler_addr(addr(general_protection));
-        idt.page_fault.set_handler_addr(addr(page_fault));
-        idt.x87_floating_point
-            .set_handler_addr(addr(x87_floating_point));
-        idt.alignment_check.set_handler_addr(addr(alignment_check));
-        idt.machine_check
-            .set_handler_addr(addr(machine_check))
-            .set_stack_index(gdt::NMI_IST_INDEX);
-        idt.simd_floating_point
-            .set_handler_addr(addr(simd_floating_point));
-    }
-    // Spurious IRQs 7 and 15 (and any unclaimed line) must not fault.
-    for line in 0..16u8 {
-        idt[IRQ_BASE + line].set_handler_fn(unclaimed_irq);
-    }
+/// Points an IDT entry at one of the naked stubs above, returning the entry's options.
+macro_rules! set_stub {
+    ($entry:expr, $stub:ident) => {
+        // SAFETY: `$stub` was made by `fault_stub!` for exactly this entry's vector: it
+        // expects the frame the CPU pushes for it (with or without an error code, as
+        // declared there), saves everything and never returns.
+        unsafe { $entry.set_handler_addr(addr($stub)) }
+    };
 }
 
-extern "x86-interrupt" fn unclaimed_irq(_frame: InterruptStackFrame) {
-    // Unmasked lines always have a driver; what lands here is a spurious IRQ 7/15, which
-    // must not be acknowledged. Nothing to do.
+fn install_exceptions(idt: &mut InterruptDescriptorTable) {
+    idt.breakpoint.set_handler_fn(breakpoint);
+    set_stub!(idt.divide_error, divide_error);
+    set_stub!(idt.debug, debug);
+    let nmi_options = set_stub!(idt.non_maskable_interrupt, nmi);
+    // SAFETY: `gdt::init` loaded a TSS whose IST slot NMI_IST_INDEX holds a dedicated
+    // stack that nothing else uses.
+    unsafe { nmi_options.set_stack_index(gdt::NMI_IST_INDEX) };
+    set_stub!(idt.overflow, overflow);
+    set_stub!(idt.bound_range_exceeded, bound_range);
+    set_stub!(idt.invalid_opcode, invalid_opcode);
+    set_stub!(idt.device_not_available, device_not_available);
+    let df_options = set_stub!(idt.double_fault, double_fault);
+    // SAFETY: `gdt::init` loaded a TSS whose IST slot DOUBLE_FAULT_IST_INDEX holds a
+    // dedicated stack, so a kernel stack overflow can still be reported.
+    unsafe { df_options.set_stack_index(gdt::DOUBLE_FAULT_IST_INDEX) };
+    set_stub!(idt.invalid_tss, invalid_tss);
+    set_stub!(idt.segment_not_present, segment_not_present);
+    set_stub!(idt.stack_segment_fault, stack_segment);
+    set_stub!(idt.general_protection_fault, general_protection);
+    set_stub!(idt.page_fault, page_fault);
+    set_stub!(idt.x87_floating_point, x87_floating_point);
+    set_stub!(idt.alignment_check, alignment_check);
+    let mc_options = set_stub!(idt.machine_check, machine_check);
+    // SAFETY: as for the NMI: a machine check may interrupt anything, so it gets the
+    // NMI's dedicated stack (the two cannot usefully nest: both halt).
+    unsafe { mc_options.set_stack_index(gdt::NMI_IST_INDEX) };
+    set_stub!(idt.simd_floating_point, simd_floating_point);
 }
 
 /// Installs the exception handlers and loads the IDT.
 pub fn init() {
     x86_64::instructions::interrupts::without_interrupts(|| {
-        // SAFETY: interrupts are off and this is the only code that writes the IDT
-        // (besides `set_irq_handler`, also with interrupts off); single CPU.
+        // SAFETY: interrupts are off, so the CPU does not read the table while it is
+        // written, and nothing else holds a reference to it (`set_vector` also runs with
+        // interrupts off, and there is one CPU).
         let idt = unsafe { &mut *IDT.get() };
         install_exceptions(idt);
         // SAFETY: `IDT` is a static, so the table outlives every interrupt.
@@ -308,15 +299,17 @@ pub fn init() {
     });
 }
 
-/// Points IRQ `line`'s vector at `handler`. Interrupts are disabled while the 16-byte
-/// entry is written, so the CPU never sees half of it.
-pub fn set_irq_handler(line: u8, handler: extern "x86-interrupt" fn(InterruptStackFrame)) {
-    if line >= 16 {
+/// Points hardware vector `vector` (32 or above) at `handler`. Interrupts are disabled
+/// while the 16-byte entry is written, so the CPU never sees half of it.
+pub fn set_vector(vector: u8, handler: extern "x86-interrupt" fn(InterruptStackFrame)) {
+    if vector < 32 {
         return;
     }
     x86_64::instructions::interrupts::without_interrupts(|| {
-        // SAFETY: as in `init`: interrupts off, single CPU, sole writer.
+        // SAFETY: interrupts are off, so the CPU does not read the table while it is
+        // written, and no other reference to it is live (single CPU, `init` also runs with
+        // interrupts off).
         let idt = unsafe { &mut *IDT.get() };
-        idt[IRQ_BASE + line].set_handler_fn(handler);
+        idt[vector].set_handler_fn(handler);
     });
 }

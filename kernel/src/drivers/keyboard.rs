@@ -1,42 +1,29 @@
-//! PS/2 keyboard: IRQ 1 → lock-free scancode ring → waker → decoded keys.
+//! PS/2 keyboard: IRQ 1 → key filter → [`IrqRing`] → waker; decoding happens in `input`.
 //!
-//! The interrupt handler does the minimum: read port 0x60, push the byte into a
-//! single-producer/single-consumer ring (`heapless::spsc`), wake the input task, send the
-//! end-of-interrupt. It never allocates, takes no lock normal code can hold with
-//! interrupts enabled, and never panics: when the ring is full the byte is dropped and
-//! [`DROPPED`] counts it. Decoding (scancode set 1 → keys, with the layout chosen at run
-//! time) happens in task context, in [`Decoder`].
+//! The interrupt handler does the minimum: read port 0x60, group the byte into a whole
+//! key event with `keys::Ps2Filter` (which keeps releases, modifiers and Ctrl
+//! combinations even when a flood of keys fills the ring, so no modifier can stick), push
+//! it into the ring and wake the input task. It never allocates, takes no lock that
+//! normal code can hold, and never panics. Decoding (set 1 → keys, with the layout chosen
+//! at run time) is `keys::Decoder`'s job, in task context.
 
-use crate::arch::pic;
-use crate::sync::RacyCell;
+use crate::arch::clock;
 use core::sync::atomic::{AtomicU64, Ordering};
 use futures_util::task::AtomicWaker;
-use heapless::spsc::{Consumer, Producer, Queue};
-use lineedit::Key;
-use pc_keyboard::layouts::{
-    AnyLayout, Azerty, Colemak, De105Key, Dvorak104Key, Uk105Key, Us104Key,
-};
-use pc_keyboard::{DecodedKey, HandleControl, KeyCode, PS2Keyboard, ScancodeSet1};
+use irq_ring::IrqRing;
+use keys::{Ps2Code, Ps2Filter};
 use spin::Mutex;
 use x86_64::instructions::port::Port;
-use x86_64::structures::idt::InterruptStackFrame;
 
-const RING: usize = 256;
-
-static QUEUE: RacyCell<Queue<u8, RING>> = RacyCell::new(Queue::new());
-/// Only the interrupt handler touches the producer (set once before IRQ 1 is unmasked).
-static PRODUCER: RacyCell<Option<Producer<'static, u8>>> = RacyCell::new(None);
-/// The consumer, used from task context only.
-static CONSUMER: Mutex<Option<Consumer<'static, u8>>> = Mutex::new(None);
-
-/// Woken when a scancode arrives.
+/// Whole key events from the interrupt handler to the input task.
+pub static RING: IrqRing<Ps2Code, 256> = IrqRing::new();
+/// Woken when a key event arrives.
 pub static WAKER: AtomicWaker = AtomicWaker::new();
-/// Scancodes dropped because the ring was full.
-pub static DROPPED: AtomicU64 = AtomicU64::new(0);
-/// Scancodes received.
-pub static RECEIVED: AtomicU64 = AtomicU64::new(0);
 /// TSC at the last keyboard interrupt (for the keystroke-latency benchmark).
 pub static LAST_IRQ_TSC: AtomicU64 = AtomicU64::new(0);
+/// The filter's state. Only the interrupt handler takes this lock (with `try_lock`), so
+/// it is never contended and never waited for.
+static FILTER: Mutex<Ps2Filter> = Mutex::new(Ps2Filter::new());
 
 const DATA: u16 = 0x60;
 const STATUS_CMD: u16 = 0x64;
@@ -53,17 +40,9 @@ fn wait_input_empty() {
 }
 
 /// Enables the keyboard interrupt and scancode translation in the i8042 controller (some
-/// firmware leaves them off), empties its output buffer, sets up the ring, and registers
-/// the IRQ 1 handler.
+/// firmware leaves them off) and empties its output buffer. The handler is registered by
+/// the boot sequence with the other interrupt handlers.
 pub fn init() {
-    // SAFETY: called once, with interrupts disabled, before IRQ 1 is unmasked: nothing
-    // else can be using the queue or the producer.
-    unsafe {
-        let q: &'static mut Queue<u8, RING> = &mut *QUEUE.get();
-        let (p, c) = q.split();
-        *PRODUCER.get() = Some(p);
-        *CONSUMER.lock() = Some(c);
-    }
     let mut data: Port<u8> = Port::new(DATA);
     let mut cmd: Port<u8> = Port::new(STATUS_CMD);
     // SAFETY: standard i8042 ports and commands (0x20 read / 0x60 write the configuration
@@ -91,140 +70,26 @@ pub fn init() {
             data.write((c | 0x01 | 0x40) & !0x10); // IRQ 1 on, translation on, clock on
         }
     }
-    crate::arch::idt::set_irq_handler(pic::IRQ_KEYBOARD, keyboard_interrupt);
 }
 
-extern "x86-interrupt" fn keyboard_interrupt(_frame: InterruptStackFrame) {
-    // SAFETY: reading port 0x60 takes the byte the controller has for us.
-    let scancode: u8 = unsafe { Port::new(DATA).read() };
-    push(scancode);
-    pic::end_of_interrupt(pic::IRQ_KEYBOARD);
-}
-
-/// Called by the interrupt handler. Must not block or allocate.
-fn push(scancode: u8) {
-    LAST_IRQ_TSC.store(crate::time::rdtsc(), Ordering::Relaxed);
-    RECEIVED.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: the handler is the only user of the producer, and interrupt handlers do
-    // not nest (interrupt gates clear IF), so there is never a second live reference.
-    let producer = unsafe { (*PRODUCER.get()).as_mut() };
-    let queued = producer.is_some_and(|p| p.enqueue(scancode).is_ok());
+/// IRQ 1: one byte from the keyboard.
+pub fn on_interrupt() {
+    // SAFETY: reading port 0x60 takes the byte the i8042 has for us; it has no other
+    // effect, and only this handler reads the port once the boot is over.
+    let byte: u8 = unsafe { Port::new(DATA).read() };
+    LAST_IRQ_TSC.store(clock::rdtsc(), Ordering::Relaxed);
+    let Some(mut filter) = FILTER.try_lock() else {
+        return; // cannot happen (handlers do not nest), and must not wait if it did
+    };
+    let mut queued = false;
+    filter.feed(byte, |code, urgency| {
+        let ok = RING
+            .push_keeping(code, urgency.reserve(RING.capacity()))
+            .is_ok();
+        queued |= ok;
+        ok
+    });
     if queued {
         WAKER.wake();
-    } else {
-        DROPPED.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Takes the next scancode from the ring, if any.
-pub fn pop() -> Option<u8> {
-    CONSUMER.lock().as_mut()?.dequeue()
-}
-
-/// Keyboard layouts the user can pick with `kbd`.
-pub const LAYOUTS: &[(&str, &str)] = &[
-    ("us", "US English (104 keys)"),
-    ("uk", "UK English (105 keys)"),
-    ("de", "German (105 keys)"),
-    ("fr", "French AZERTY"),
-    ("dvorak", "US Dvorak"),
-    ("colemak", "Colemak"),
-];
-
-fn layout_by_name(name: &str) -> Option<AnyLayout> {
-    Some(match name {
-        "us" => AnyLayout::Us104Key(Us104Key),
-        "uk" => AnyLayout::Uk105Key(Uk105Key),
-        "de" => AnyLayout::De105Key(De105Key),
-        "fr" => AnyLayout::Azerty(Azerty),
-        "dvorak" => AnyLayout::Dvorak104Key(Dvorak104Key),
-        "colemak" => AnyLayout::Colemak(Colemak),
-        _ => return None,
-    })
-}
-
-/// Scancode decoder with a run-time layout.
-pub struct Decoder {
-    kb: PS2Keyboard<AnyLayout, ScancodeSet1>,
-    layout: &'static str,
-}
-
-impl Default for Decoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Decoder {
-    pub fn new() -> Self {
-        Self {
-            kb: PS2Keyboard::new(
-                ScancodeSet1::new(),
-                AnyLayout::Us104Key(Us104Key),
-                HandleControl::MapLettersToUnicode,
-            ),
-            layout: "us",
-        }
-    }
-
-    pub fn layout(&self) -> &'static str {
-        self.layout
-    }
-
-    /// Switches layout; false if the name is unknown.
-    pub fn set_layout(&mut self, name: &str) -> bool {
-        let Some((canonical, _)) = LAYOUTS.iter().find(|(n, _)| *n == name) else {
-            return false;
-        };
-        let Some(layout) = layout_by_name(canonical) else {
-            return false;
-        };
-        self.kb = PS2Keyboard::new(
-            ScancodeSet1::new(),
-            layout,
-            HandleControl::MapLettersToUnicode,
-        );
-        self.layout = canonical;
-        true
-    }
-
-    /// Feeds one scancode; returns a key when one was pressed. Unknown or malformed
-    /// scancodes are ignored (pc-keyboard reports them as errors, which we drop).
-    pub fn feed(&mut self, scancode: u8) -> Option<Key> {
-        let event = self.kb.add_byte(scancode).ok()??;
-        Some(match self.kb.process_keyevent(event)? {
-            DecodedKey::Unicode(c) => char_key(c),
-            DecodedKey::RawKey(code) => match code {
-                KeyCode::ArrowUp => Key::Up,
-                KeyCode::ArrowDown => Key::Down,
-                KeyCode::ArrowLeft => Key::Left,
-                KeyCode::ArrowRight => Key::Right,
-                KeyCode::Home => Key::Home,
-                KeyCode::End => Key::End,
-                KeyCode::Delete => Key::Delete,
-                KeyCode::Escape => Key::Escape,
-                _ => return None,
-            },
-        })
-    }
-}
-
-/// Maps a decoded character (including control characters) to an editor key.
-pub fn char_key(c: char) -> Key {
-    match c {
-        '\n' | '\r' => Key::Enter,
-        '\x08' => Key::Backspace,
-        '\x7f' => Key::Delete,
-        '\t' => Key::Tab,
-        '\x1b' => Key::Escape,
-        '\x03' => Key::CtrlC,
-        '\x0c' => Key::CtrlL,
-        '\x01' => Key::CtrlA,
-        '\x05' => Key::CtrlE,
-        '\x15' => Key::CtrlU,
-        '\x0b' => Key::CtrlK,
-        '\x17' => Key::CtrlW,
-        c if (c as u32) < 0x20 => Key::Other,
-        c => Key::Char(c),
     }
 }

@@ -90,7 +90,7 @@ pub fn take_over_page_tables() -> Result<(), &'static str> {
 /// Unmaps the lowest page of the kernel stack, so that running off the stack faults
 /// (and becomes a reported double fault) instead of silently corrupting memory.
 pub fn protect_stack_guard() {
-    let page = Page::<Size4KiB>::containing_address(crate::entry::stack_guard_page());
+    let page = Page::<Size4KiB>::containing_address(crate::boot::entry::stack_guard_page());
     if let Some(m) = MAPPER.lock().as_mut() {
         if let Ok((_frame, flush)) = m.unmap(page) {
             flush.flush();

@@ -7,7 +7,7 @@
 
 pub mod commands;
 
-use crate::input;
+use crate::drivers::input;
 use crate::print;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -42,9 +42,9 @@ impl Write for Output {
 }
 
 /// Writes the editor's terminal output to the console.
-struct Screen;
+struct Terminal;
 
-impl Write for Screen {
+impl Write for Terminal {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         print!("{s}");
         Ok(())
@@ -162,12 +162,10 @@ impl Shell {
                 let key = input::next_key().await;
                 let len_before = self.editor.line().chars().count();
                 let mut completer = ShellCompleter { cwd: &self.cwd };
-                let event = self.editor.feed(key, &mut completer, &mut Screen);
+                let event = self.editor.feed(key, &mut completer, &mut Terminal);
                 // The echo is on screen now (the console flushes every write).
                 if let Some(irq) = input::take_keyboard_key_tsc() {
-                    record_latency(crate::time::tsc_to_us(
-                        crate::time::rdtsc().saturating_sub(irq),
-                    ));
+                    input::record_echo(irq);
                 }
                 match event {
                     Event::Line(line) => {
@@ -180,7 +178,7 @@ impl Shell {
                     Event::Cancelled => break,
                     Event::ClearScreen => {
                         print!("\x1b[2J\x1b[H");
-                        self.editor.redraw(&prompt, &mut Screen);
+                        self.editor.redraw(&prompt, &mut Terminal);
                     }
                     Event::Candidates(list) => {
                         print!("\n");
@@ -188,13 +186,13 @@ impl Shell {
                             print!("{c}  ");
                         }
                         print!("\n");
-                        self.editor.redraw(&prompt, &mut Screen);
+                        self.editor.redraw(&prompt, &mut Terminal);
                     }
                     Event::Bell => {
                         if matches!(key, Key::Char(_)) && len_before >= MAX_LINE && !warned {
                             warned = true;
                             print!("\n(line too long: at most {MAX_LINE} characters)\n");
-                            self.editor.redraw(&prompt, &mut Screen);
+                            self.editor.redraw(&prompt, &mut Terminal);
                         }
                     }
                     Event::None => {}
@@ -202,23 +200,6 @@ impl Shell {
             }
         }
     }
-}
-
-/// Keystroke-to-echo latencies (microseconds) of the last PS/2 keys, for `bench keys`.
-static LATENCY: spin::Mutex<alloc::collections::VecDeque<u64>> =
-    spin::Mutex::new(alloc::collections::VecDeque::new());
-
-fn record_latency(us: u64) {
-    let mut l = LATENCY.lock();
-    if l.len() >= 256 {
-        l.pop_front();
-    }
-    l.push_back(us);
-}
-
-/// The recorded latencies.
-pub fn latency_samples() -> Vec<u64> {
-    LATENCY.lock().iter().copied().collect()
 }
 
 /// The shell task: shows the message of the day, then reads commands forever.

@@ -9,18 +9,17 @@
 //! Tasks are few (the shell, plus whatever it spawns), so instead of a ready queue the
 //! executor scans the tasks' flags after every wake-up; each task's waker is made once.
 
-use super::timer;
+use super::sleep;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use spin::Mutex;
 use x86_64::instructions::interrupts;
 
 static ANY_WOKEN: AtomicBool = AtomicBool::new(false);
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Tasks spawned while the executor runs (taken from task context only).
 static SPAWNED: Mutex<Spawned> = Mutex::new(Spawned(Vec::new()));
 
@@ -29,10 +28,6 @@ struct Spawned(Vec<Task>);
 // SAFETY: RustOS runs on one CPU and tasks are only created and polled by the executor's
 // thread of control (never in interrupt handlers), so a task never moves between threads.
 unsafe impl Send for Spawned {}
-
-/// Statistics for benchmarks and `ps`-like reporting.
-pub static POLLS: AtomicU64 = AtomicU64::new(0);
-pub static HALTS: AtomicU64 = AtomicU64::new(0);
 
 /// A task's "please poll me" flag. Each one is leaked (a few bytes per task ever spawned),
 /// so wakers are plain pointers: cloning, waking and dropping a waker never allocates or
@@ -50,8 +45,9 @@ impl Flag {
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(
     |p| RawWaker::new(p, &VTABLE),
-    // SAFETY (these two): `p` always comes from `waker_for`, a `&'static Flag`.
+    // SAFETY: `p` always comes from `waker_for`, so it is a `&'static Flag`.
     |p| unsafe { &*(p as *const Flag) }.set(),
+    // SAFETY: as above, `p` is a `&'static Flag` from `waker_for`.
     |p| unsafe { &*(p as *const Flag) }.set(),
     |_| {},
 );
@@ -65,21 +61,17 @@ fn waker_for(flag: &'static Flag) -> Waker {
 
 /// A spawned future.
 pub struct Task {
-    id: u64,
-    name: &'static str,
     future: Pin<Box<dyn Future<Output = ()>>>,
     flag: &'static Flag,
     waker: Waker,
 }
 
 impl Task {
-    pub fn new(name: &'static str, future: impl Future<Output = ()> + 'static) -> Self {
+    pub fn new(future: impl Future<Output = ()> + 'static) -> Self {
         let flag: &'static Flag = Box::leak(Box::new(Flag {
             woken: AtomicBool::new(true),
         }));
         Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            name,
             future: Box::pin(future),
             waker: waker_for(flag),
             flag,
@@ -88,8 +80,8 @@ impl Task {
 }
 
 /// Adds a task; it first runs at the executor's next turn.
-pub fn spawn(name: &'static str, future: impl Future<Output = ()> + 'static) {
-    SPAWNED.lock().0.push(Task::new(name, future));
+pub fn spawn(future: impl Future<Output = ()> + 'static) {
+    SPAWNED.lock().0.push(Task::new(future));
     ANY_WOKEN.store(true, Ordering::Release);
 }
 
@@ -109,18 +101,12 @@ impl Executor {
         Self { tasks: Vec::new() }
     }
 
-    /// Names and ids of the running tasks.
-    pub fn tasks(&self) -> impl Iterator<Item = (u64, &'static str)> + '_ {
-        self.tasks.iter().map(|t| (t.id, t.name))
-    }
-
     fn run_ready(&mut self) {
         self.tasks.append(&mut SPAWNED.lock().0);
         let mut i = 0;
         while i < self.tasks.len() {
             let t = &mut self.tasks[i];
             if t.flag.woken.swap(false, Ordering::AcqRel) {
-                POLLS.fetch_add(1, Ordering::Relaxed);
                 let mut cx = Context::from_waker(&t.waker);
                 if let Poll::Ready(()) = t.future.as_mut().poll(&mut cx) {
                     self.tasks.swap_remove(i);
@@ -131,10 +117,10 @@ impl Executor {
         }
     }
 
-    /// Polls woken tasks, fires due timers, and halts when there is nothing to do.
+    /// Polls woken tasks, wakes due sleeps, and halts when there is nothing to do.
     pub fn run(&mut self) -> ! {
         loop {
-            timer::wake_expired();
+            sleep::wake_expired();
             if ANY_WOKEN.swap(false, Ordering::AcqRel) {
                 self.run_ready(); // also picks up newly spawned tasks (spawn sets ANY_WOKEN)
             }
@@ -143,7 +129,6 @@ impl Executor {
             if ANY_WOKEN.load(Ordering::Acquire) {
                 interrupts::enable();
             } else {
-                HALTS.fetch_add(1, Ordering::Relaxed);
                 interrupts::enable_and_hlt();
             }
         }

@@ -1,3 +1,3 @@
-//! Cooperative multitasking with async/await: the executor and its timers.
+//! Cooperative multitasking with async/await: the executor and its sleeps.
 pub mod executor;
-pub mod timer;
+pub mod sleep;

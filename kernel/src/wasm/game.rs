@@ -12,7 +12,7 @@
 use super::host::{self, HostState, Stop};
 use super::load::{self, LoadError};
 use super::screen::Screen;
-use crate::time::{rdtsc, tsc_hz, tsc_to_us};
+use crate::arch::clock::{rdtsc, tsc_hz, tsc_to_us};
 use alloc::format;
 use alloc::string::String;
 use core::fmt;

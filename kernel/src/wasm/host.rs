@@ -15,7 +15,7 @@
 //!   runner reports the real cause whatever wrapper wasmi puts around the error.
 
 use super::screen::Screen;
-use crate::time::rdtsc;
+use crate::arch::clock::rdtsc;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use core::fmt::{self, Write};
@@ -283,7 +283,7 @@ pub fn linker(engine: &wasmi::Engine) -> Result<Linker<HostState>, wasmi::Error>
         c.data_mut().keys.pop_front().unwrap_or(NO_KEY)
     })?;
     l.func_wrap(env, "time_ms", |_c: Caller<'_, HostState>| -> i64 {
-        i64::try_from(crate::arch::pit::uptime_ms()).unwrap_or(i64::MAX)
+        i64::try_from(crate::arch::clock::uptime_ms()).unwrap_or(i64::MAX)
     })?;
     l.func_wrap(env, "random", |mut c: Caller<'_, HostState>| -> i32 {
         c.data_mut().next_random() as i32

@@ -29,8 +29,8 @@ pub use load::{LoadError, MAX_RECURSION_DEPTH, MAX_VALUE_STACK};
 pub use screen::{Encoding, Screen, ScreenError};
 pub use wasmi::TrapCode;
 
-use crate::arch::pit::uptime_ms;
-use crate::time::{rdtsc, tsc_to_us};
+use crate::arch::clock::uptime_ms;
+use crate::arch::clock::{rdtsc, tsc_to_us};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::future::Future;
@@ -57,7 +57,7 @@ const MAX_LAG_MS: u64 = 100;
 pub async fn run(program: Program) -> bool {
     let Program { name, bytes } = program;
     let name = load::printable(&name);
-    let Some((w, h, format)) = crate::console::with(|c| {
+    let Some((w, h, format)) = crate::drivers::console::with(|c| {
         let fb = c.framebuffer();
         (fb.width, fb.height, fb.format)
     }) else {
@@ -83,15 +83,15 @@ pub async fn run(program: Program) -> bool {
     drop(bytes); // compiled: the file copy is no longer needed
     crate::println!("{name}: running; Esc quits");
     // The Enter that started the game must not reach it.
-    crate::input::discard_pending();
+    crate::drivers::input::discard_pending();
     let mut frames = Histogram::new();
     let mut blits = Histogram::new();
     let mut max_fuel = 0;
     let end = play(&mut game, &mut frames, &mut blits, &mut max_fuel).await;
     game.finish();
     drop(game);
-    crate::console::with(|c| c.repaint());
-    crate::input::discard_pending();
+    crate::drivers::console::with(|c| c.repaint());
+    crate::drivers::input::discard_pending();
     crate::println!("{name}: {end}");
     crate::serial_println!(
         "{name}: stats: frames={} frame_median_ms={} frame_worst_ms={} frame_mean_ms={} \
@@ -126,7 +126,7 @@ async fn play(
         let due = epoch + n * 1000 / FRAME_HZ;
         let now = uptime_ms();
         if due > now {
-            crate::task::timer::sleep_ms(due - now).await;
+            crate::task::sleep::sleep_ms(due - now).await;
         } else {
             // Late: still let other tasks run, and give up on frames that are long gone.
             YieldNow(false).await;
@@ -153,12 +153,12 @@ async fn play(
 
 /// Copies the finished frame to the screen.
 fn show(game: &Game) {
-    crate::console::with(|c| game.screen().blit(c.framebuffer()));
+    crate::drivers::console::with(|c| game.screen().blit(c.framebuffer()));
 }
 
 /// Moves waiting key presses into the game's queue. True if the user asked to quit.
 fn pump_input(game: &mut Game) -> bool {
-    while let Some(key) = crate::input::try_key() {
+    while let Some(key) = crate::drivers::input::try_key() {
         match abi_key(key) {
             KeyAction::Quit => return true,
             KeyAction::Deliver(code) => game.press(code),

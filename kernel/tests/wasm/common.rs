@@ -3,8 +3,9 @@
 //! that the kernel is unharmed (the heap allocates, the file system reads and writes).
 
 use alloc::vec::Vec;
+use kernel::arch::clock;
+use kernel::serial_println;
 use kernel::wasm::{Budget, Encoding, Game, Screen};
-use kernel::{serial_println, time};
 
 /// A test: its name and body. The body panics (through `assert!`) on failure, which the
 /// test panic handler reports and turns into a failing QEMU exit.
@@ -16,10 +17,10 @@ pub fn run_all(kernel: &str, tests: &[Test]) {
     serial_println!("running {} tests", tests.len());
     for (name, test) in tests {
         serial_println!("-- {kernel}::{name}");
-        let t0 = time::rdtsc();
+        let t0 = clock::rdtsc();
         test();
         kernel_still_works();
-        let ms = time::tsc_to_us(time::rdtsc() - t0) / 1000;
+        let ms = clock::tsc_to_us(clock::rdtsc() - t0) / 1000;
         serial_println!("{kernel}::{name} ... ok ({ms} ms)");
     }
     serial_println!("test result: ok. {} passed; 0 failed", tests.len());
@@ -55,5 +56,5 @@ pub fn load_with(bytes: &[u8], budget: Budget) -> Game {
 
 /// Microseconds since `t0` (a TSC value).
 pub fn us_since(t0: u64) -> u64 {
-    time::tsc_to_us(time::rdtsc().wrapping_sub(t0))
+    clock::tsc_to_us(clock::rdtsc().wrapping_sub(t0))
 }

@@ -1,7 +1,7 @@
 //! `bench [console|alloc|fs|keys|wasm|all]`: in-kernel benchmarks (see BENCHMARKS.md).
 use super::Command;
-use crate::bench::{self, Report};
 use crate::shell::{Output, Shell};
+use crate::support::bench::{self, Report};
 use alloc::format;
 use alloc::string::String;
 

@@ -1,6 +1,6 @@
 //! `cat file...`: prints files (invalid UTF-8 shows as U+FFFD).
 use super::Command;
-use super::files::{err, resolve};
+use super::util::{err, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;

@@ -1,25 +1,16 @@
-//! `cd [path]` and `pwd`.
+//! `cd [path]`: changes the shell's current directory.
 use super::Command;
-use super::files::{err, resolve};
+use super::util::{err, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
-use core::fmt::Write;
 use ramfs::{FsError, Kind};
 
-pub const CD: Command = Command {
+pub const COMMAND: Command = Command {
     name: "cd",
     usage: "[path]",
     summary: "change the current directory (default /)",
     help: "",
     run: cd,
-};
-
-pub const PWD: Command = Command {
-    name: "pwd",
-    usage: "",
-    summary: "print the current directory",
-    help: "",
-    run: pwd,
 };
 
 fn cd(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
@@ -33,9 +24,4 @@ fn cd(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
         Ok(_) => Err(err(target, FsError::NotADirectory)),
         Err(e) => Err(err(target, e)),
     }
-}
-
-fn pwd(sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
-    let _ = writeln!(out, "{}", sh.cwd);
-    Ok(())
 }

@@ -1,44 +1,24 @@
-//! `games`, `play NAME`, `run FILE.wasm`: WebAssembly games and programs.
-//!
-//! Commands are synchronous, so `play` and `run` only read the module and hand it to the
-//! shell in `pending_wasm`; the shell then awaits `wasm::run`, which runs it frame by frame.
+//! `games`: lists the WebAssembly games in /games with their one-line descriptions.
 use super::Command;
-use super::files::{err, resolve};
+use super::util::err;
 use crate::shell::{Output, Shell};
-use crate::wasm::Program;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
 /// Where the games live (`make` puts them into the initrd).
-const GAMES_DIR: &str = "/games";
+pub const GAMES_DIR: &str = "/games";
 /// Longest description shown by `games`, in characters.
 const MAX_DESCRIPTION: usize = 60;
 
-pub const GAMES: Command = Command {
+pub const COMMAND: Command = Command {
     name: "games",
     usage: "",
     summary: "list the games",
     help: "Lists the games in /games (NAME.wasm, described by NAME.txt). Start one with \
            'play NAME'.",
     run: games,
-};
-pub const PLAY: Command = Command {
-    name: "play",
-    usage: "name",
-    summary: "play a game from /games",
-    help: "Runs /games/NAME.wasm full screen. Esc (or Ctrl-C on a serial terminal) quits.\n\
-           'games' lists the names.",
-    run: play,
-};
-pub const RUN: Command = Command {
-    name: "run",
-    usage: "file.wasm",
-    summary: "run a WebAssembly program",
-    help: "Runs any WebAssembly module that follows the game ABI (docs/wasm-abi.md), by \
-           path. Esc (or Ctrl-C) quits.",
-    run,
 };
 
 fn write_err(_: core::fmt::Error) -> String {
@@ -91,42 +71,4 @@ fn describe(bytes: &[u8]) -> String {
         s.push(if c.is_control() { ' ' } else { c });
     }
     s
-}
-
-fn play(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
-    let [_, name] = args else {
-        return Err(String::from("usage: play NAME (try 'games' for the list)"));
-    };
-    let name = name.strip_suffix(".wasm").unwrap_or(name);
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return Err(format!("'{name}' is not a game name (try 'games')"));
-    }
-    let path = format!("{GAMES_DIR}/{name}.wasm");
-    let bytes = match crate::fs::read_copy(&path) {
-        Ok(b) => b,
-        Err(ramfs::FsError::NotFound) => {
-            return Err(format!("no game named '{name}' (try 'games')"));
-        }
-        Err(e) => return Err(err(&path, e)),
-    };
-    sh.pending_wasm = Some(Program {
-        name: String::from(name),
-        bytes,
-    });
-    Ok(())
-}
-
-fn run(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
-    let [_, path] = args else {
-        return Err(String::from("usage: run FILE.wasm"));
-    };
-    let abs = resolve(sh, path)?;
-    let bytes = crate::fs::read_copy(&abs).map_err(|e| err(path, e))?;
-    let file = abs.rsplit('/').next().unwrap_or(&abs);
-    let name = file.strip_suffix(".wasm").unwrap_or(file);
-    sh.pending_wasm = Some(Program {
-        name: String::from(if name.is_empty() { "wasm" } else { name }),
-        bytes,
-    });
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! `hexdump file`: bytes in hex and ASCII, 16 per line.
 use super::Command;
-use super::files::{err, resolve};
+use super::util::{err, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;

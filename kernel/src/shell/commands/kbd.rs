@@ -1,14 +1,14 @@
 //! `kbd [layout]`: shows or switches the keyboard layout.
 use super::Command;
-use crate::drivers::keyboard::LAYOUTS;
 use crate::shell::{Output, Shell};
 use alloc::format;
 use alloc::string::String;
 use core::fmt::Write;
+use keys::{LAYOUTS, layout_names};
 
 pub const COMMAND: Command = Command {
     name: "kbd",
-    usage: "[us|uk|de|fr|dvorak|colemak]",
+    usage: "[layout]",
     summary: "show or set the keyboard layout",
     help: "Without an argument, shows the current layout and the choices.",
     run,
@@ -17,21 +17,22 @@ pub const COMMAND: Command = Command {
 fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     match args.get(1) {
         None => {
-            let cur = crate::input::layout();
+            let cur = crate::drivers::input::layout();
             let _ = writeln!(out, "layout: {cur}");
-            for (name, desc) in LAYOUTS {
-                let mark = if *name == cur { '*' } else { ' ' };
-                let _ = writeln!(out, " {mark} {name:<8} {desc}");
+            for l in LAYOUTS {
+                let mark = if l.name == cur { '*' } else { ' ' };
+                let _ = writeln!(out, " {mark} {:<8} {}", l.name, l.description);
             }
             Ok(())
         }
         Some(name) => {
-            if crate::input::set_layout(name) {
+            if crate::drivers::input::set_layout(name) {
                 let _ = writeln!(out, "layout: {name}");
                 Ok(())
             } else {
                 Err(format!(
-                    "unknown layout '{name}' (try: us uk de fr dvorak colemak)"
+                    "unknown layout '{name}' (try: {})",
+                    layout_names(" ")
                 ))
             }
         }

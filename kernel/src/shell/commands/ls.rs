@@ -1,6 +1,6 @@
 //! `ls [-l] [path...]`: lists directories.
 use super::Command;
-use super::files::{err, resolve, split_flag};
+use super::util::{err, resolve, split_flag};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;

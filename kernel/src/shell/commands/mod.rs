@@ -11,10 +11,10 @@ mod bench;
 mod cat;
 mod cd;
 mod clear;
+mod cp;
 mod date;
 mod df;
 mod echo;
-mod files;
 mod games;
 mod help;
 mod hexdump;
@@ -22,13 +22,21 @@ mod history;
 mod kbd;
 mod ls;
 mod mem;
-mod mkfile;
-mod power;
+mod mkdir;
+mod mv;
+mod play;
+mod pwd;
+mod reboot;
 mod rm;
+mod run;
+mod shutdown;
 mod stat;
+mod touch;
 mod tree;
 mod uptime;
+mod util;
 mod version;
+mod write;
 
 pub use cat::write_text;
 
@@ -50,22 +58,22 @@ pub struct Command {
 pub static COMMANDS: &[Command] = &[
     help::COMMAND,
     ls::COMMAND,
-    cd::CD,
-    cd::PWD,
+    cd::COMMAND,
+    pwd::COMMAND,
     cat::COMMAND,
     hexdump::COMMAND,
     stat::COMMAND,
     tree::COMMAND,
-    mkfile::TOUCH,
-    mkfile::MKDIR,
-    mkfile::WRITE,
-    rm::RM,
-    rm::CP,
-    rm::MV,
+    touch::COMMAND,
+    mkdir::COMMAND,
+    write::COMMAND,
+    rm::COMMAND,
+    cp::COMMAND,
+    mv::COMMAND,
     df::COMMAND,
-    games::GAMES,
-    games::PLAY,
-    games::RUN,
+    games::COMMAND,
+    play::COMMAND,
+    run::COMMAND,
     clear::COMMAND,
     echo::COMMAND,
     history::COMMAND,
@@ -75,8 +83,8 @@ pub static COMMANDS: &[Command] = &[
     kbd::COMMAND,
     version::COMMAND,
     bench::COMMAND,
-    power::REBOOT,
-    power::SHUTDOWN,
+    reboot::COMMAND,
+    shutdown::COMMAND,
 ];
 
 pub fn find(name: &str) -> Option<&'static Command> {

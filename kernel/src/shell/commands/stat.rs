@@ -1,6 +1,6 @@
 //! `stat path`: kind, size and origin of a file or directory.
 use super::Command;
-use super::files::{err, resolve};
+use super::util::{err, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;

@@ -1,6 +1,6 @@
 //! `tree [path]`: the directory tree.
 use super::Command;
-use super::files::{err, resolve};
+use super::util::{err, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -13,7 +13,7 @@ pub const COMMAND: Command = Command {
 };
 
 fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
-    let ms = crate::arch::pit::uptime_ms();
+    let ms = crate::arch::clock::uptime_ms();
     let s = ms / 1000;
     let _ = writeln!(
         out,

@@ -27,3 +27,11 @@ pub fn split_flag<'a>(args: &[&'a str], flag: &str) -> (bool, alloc::vec::Vec<&'
     }
     (seen, rest)
 }
+
+/// The two paths of `cp`/`mv`, resolved, or the usage message.
+pub fn two_paths(sh: &Shell, paths: &[&str], usage: &str) -> Result<(String, String), String> {
+    match paths {
+        [a, b] => Ok((resolve(sh, a)?, resolve(sh, b)?)),
+        _ => Err(String::from(usage)),
+    }
+}

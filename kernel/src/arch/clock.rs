@@ -1,15 +1,38 @@
-//! Time from the CPU's timestamp counter, calibrated once against the PIT.
+//! The kernel's one clock: every reading of time goes through here.
 //!
-//! The TSC is the cheapest clock there is (one instruction) and good enough for boot-time
-//! and benchmark figures; the PIT has a known frequency (1.193182 MHz), so timing a
-//! 10 ms PIT countdown tells us the TSC frequency.
+//! Two sources, each for what it does best. The CPU's timestamp counter is the cheapest
+//! clock there is (one instruction) and precise enough for boot-time and benchmark
+//! figures; it is calibrated once against the PIT, whose frequency is known
+//! (1.193182 MHz): timing a 10 ms PIT countdown tells us the TSC frequency. The tick
+//! counter, advanced by the PIT interrupt ([`tick`]), is what sleeps and timeouts wait on,
+//! because the executor wakes on every tick anyway.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::instructions::port::Port;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
-const PIT_HZ: u64 = 1_193_182;
+/// Input frequency of the PIT, in Hz.
+pub const PIT_HZ: u64 = 1_193_182;
+/// Timer ticks per second (the PIT interrupt's rate).
+pub const TICK_HZ: u64 = 1000;
+static TICKS: AtomicU64 = AtomicU64::new(0);
 
+/// Advances the tick count; called by the timer interrupt only.
+pub fn tick() {
+    TICKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Timer ticks since the timer started.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// Milliseconds since the timer started.
+pub fn uptime_ms() -> u64 {
+    ticks() * 1000 / TICK_HZ
+}
+
+/// The timestamp counter.
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC has no side effects.
     unsafe { core::arch::x86_64::_rdtsc() }
@@ -17,7 +40,7 @@ pub fn rdtsc() -> u64 {
 
 /// Measures the TSC frequency with PIT channel 2 (the speaker channel, gate via port
 /// 0x61, so the timer interrupt on channel 0 is untouched). Returns it in Hz.
-pub fn init() -> u64 {
+pub fn calibrate() -> u64 {
     const MS: u64 = 10;
     let count = (PIT_HZ * MS / 1000) as u16;
     let mut p61: Port<u8> = Port::new(0x61);
@@ -48,6 +71,7 @@ pub fn init() -> u64 {
     hz
 }
 
+/// TSC ticks per second (at least 1).
 pub fn tsc_hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed).max(1)
 }
@@ -59,5 +83,5 @@ pub fn tsc_to_us(ticks: u64) -> u64 {
 
 /// Microseconds since kernel entry.
 pub fn since_entry_us() -> u64 {
-    tsc_to_us(rdtsc().saturating_sub(crate::entry::ENTRY_TSC.load(Ordering::Relaxed)))
+    tsc_to_us(rdtsc().saturating_sub(crate::boot::entry::ENTRY_TSC.load(Ordering::Relaxed)))
 }

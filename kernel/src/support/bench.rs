@@ -4,8 +4,8 @@
 //! the ratio means something even under emulation. Results are printed as lines
 //! `BENCH <name> <value> <unit>` for the collector, plus a human-readable summary.
 
-use crate::console;
-use crate::time::{rdtsc, tsc_to_us};
+use crate::arch::clock::{rdtsc, tsc_to_us};
+use crate::drivers::console;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -282,8 +282,7 @@ pub fn fs(r: &mut Report) {
 /// last keystrokes typed on the PS/2 keyboard, and the receive/drop counters.
 pub fn keys(r: &mut Report) {
     use crate::drivers::keyboard;
-    use core::sync::atomic::Ordering;
-    let mut samples = crate::shell::latency_samples();
+    let mut samples = crate::drivers::input::latency_samples();
     samples.sort_unstable();
     if let (Some(&min), Some(&max)) = (samples.first(), samples.last()) {
         let median = samples[samples.len() / 2];
@@ -296,13 +295,13 @@ pub fn keys(r: &mut Report) {
     }
     r.figure(
         "scancodes_received",
-        keyboard::RECEIVED.load(Ordering::Relaxed) as f64,
-        "scancodes",
+        keyboard::RING.received() as f64,
+        "key events",
     );
     r.figure(
         "scancodes_dropped",
-        keyboard::DROPPED.load(Ordering::Relaxed) as f64,
-        "scancodes",
+        keyboard::RING.dropped() as f64,
+        "key events",
     );
 }
 

@@ -49,14 +49,14 @@ macro_rules! entry_point {
                 "xor ebp, ebp",
                 "call {start}",
                 "ud2",
-                stack = sym $crate::entry::KERNEL_STACK,
-                size = const $crate::entry::STACK_TOTAL,
+                stack = sym $crate::boot::entry::KERNEL_STACK,
+                size = const $crate::boot::entry::STACK_TOTAL,
                 start = sym __rustos_start,
             )
         }
 
         extern "C" fn __rustos_start() -> ! {
-            $crate::entry::record_entry();
+            $crate::boot::entry::record_entry();
             let main: fn() -> ! = $main;
             main()
         }

@@ -1,17 +1,9 @@
-//! `reboot` and `shutdown`.
+//! `shutdown`: powers off through ACPI, or halts when that is not possible.
 use super::Command;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 
-pub const REBOOT: Command = Command {
-    name: "reboot",
-    usage: "",
-    summary: "restart the machine",
-    help: "",
-    run: reboot,
-};
-
-pub const SHUTDOWN: Command = Command {
+pub const COMMAND: Command = Command {
     name: "shutdown",
     usage: "",
     summary: "power off (ACPI)",
@@ -19,14 +11,9 @@ pub const SHUTDOWN: Command = Command {
     run: shutdown,
 };
 
-fn reboot(_sh: &mut Shell, _args: &[&str], _out: &mut Output) -> Result<(), String> {
-    crate::println!("Rebooting...");
-    crate::power::reboot()
-}
-
 fn shutdown(_sh: &mut Shell, _args: &[&str], _out: &mut Output) -> Result<(), String> {
     crate::println!("Powering off...");
-    let why = crate::power::shutdown();
+    let why = crate::drivers::acpi::shutdown();
     crate::println!("shutdown: {why}; halting instead. It is now safe to turn off the machine.");
     crate::halt_forever()
 }

@@ -1,9 +1,9 @@
-//! Async sleeps on the PIT tick.
+//! Async sleeps, on the clock's timer tick.
 //!
 //! The timer interrupt only counts ticks; the executor calls [`wake_expired`] after every
 //! interrupt, in task context, so the timer list can use an ordinary lock.
 
-use crate::arch::pit;
+use crate::arch::clock;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
@@ -14,7 +14,7 @@ static TIMERS: Mutex<Vec<(u64, Waker)>> = Mutex::new(Vec::new());
 
 /// Wakes every sleeper whose deadline has passed.
 pub fn wake_expired() {
-    let now = pit::ticks();
+    let now = clock::ticks();
     let mut timers = TIMERS.lock();
     let mut i = 0;
     while i < timers.len() {
@@ -34,14 +34,14 @@ pub struct Sleep {
 
 pub fn sleep_ms(ms: u64) -> Sleep {
     Sleep {
-        deadline: pit::ticks() + ms * pit::HZ / 1000,
+        deadline: clock::ticks() + ms * clock::TICK_HZ / 1000,
     }
 }
 
 impl Future for Sleep {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if pit::ticks() >= self.deadline {
+        if clock::ticks() >= self.deadline {
             return Poll::Ready(());
         }
         TIMERS.lock().push((self.deadline, cx.waker().clone()));

@@ -1,12 +1,14 @@
 //! One stream of keys from every input device: the PS/2 keyboard and the serial line.
 //!
-//! Both interrupt handlers only queue raw bytes; decoding happens here, in task context:
-//! scancodes through pc-keyboard with the current layout, serial bytes through the line
-//! editor's terminal decoder (CR is Enter, DEL/BS are Backspace, ANSI arrows are arrows).
-//! The shell and the games read keys from here and do not care where they came from.
+//! Both interrupt handlers only queue raw events; decoding happens here, in task context:
+//! key events through `keys::Decoder` with the current layout, serial bytes through the
+//! line editor's terminal decoder (CR is Enter, DEL/BS are Backspace, ANSI arrows are
+//! arrows). The shell and the games read keys from here and do not care where they came
+//! from. The time stamps of keystrokes (for the latency benchmark) are kept here too.
 
 use crate::drivers::{keyboard, serial};
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
@@ -15,7 +17,7 @@ use lineedit::{Key, SerialDecoder};
 use spin::Mutex;
 
 struct State {
-    keyboard: keyboard::Decoder,
+    keyboard: keys::Decoder,
     serial: SerialDecoder,
     pending: VecDeque<Key>,
 }
@@ -34,10 +36,28 @@ pub fn take_keyboard_key_tsc() -> Option<u64> {
     }
 }
 
+/// Keystroke-to-echo latencies (microseconds) of the last PS/2 keys, for `bench keys`.
+static LATENCY: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
+
+/// Records that the key whose interrupt came at TSC `irq_tsc` has just been echoed.
+pub fn record_echo(irq_tsc: u64) {
+    let us = crate::arch::clock::tsc_to_us(crate::arch::clock::rdtsc().saturating_sub(irq_tsc));
+    let mut l = LATENCY.lock();
+    if l.len() >= 256 {
+        l.pop_front();
+    }
+    l.push_back(us);
+}
+
+/// The recorded keystroke-to-echo latencies, oldest first.
+pub fn latency_samples() -> Vec<u64> {
+    LATENCY.lock().iter().copied().collect()
+}
+
 /// Sets up decoding; the drivers' `init` must have run.
 pub fn init() {
     *STATE.lock() = Some(State {
-        keyboard: keyboard::Decoder::new(),
+        keyboard: keys::Decoder::new(),
         serial: SerialDecoder::new(),
         pending: VecDeque::new(),
     });
@@ -53,8 +73,8 @@ pub fn try_key() -> Option<Key> {
         if let Some(k) = st.pending.pop_front() {
             return Some(k);
         }
-        while let Some(sc) = keyboard::pop() {
-            if let Some(k) = st.keyboard.feed(sc) {
+        while let Some(code) = keyboard::RING.pop() {
+            if let Some(k) = st.keyboard.feed_ps2(code) {
                 // Typing is slow next to the interrupt, so the last IRQ is this key's.
                 KEY_IRQ_TSC.store(
                     keyboard::LAST_IRQ_TSC.load(Ordering::Relaxed),
@@ -63,7 +83,7 @@ pub fn try_key() -> Option<Key> {
                 return Some(k);
             }
         }
-        while let Some(b) = serial::pop_input() {
+        while let Some(b) = serial::input::pop() {
             st.pending.extend(st.serial.feed(b));
             if let Some(k) = st.pending.pop_front() {
                 return Some(k);
@@ -87,7 +107,7 @@ impl Stream for KeyStream {
             return Poll::Ready(Some(k));
         }
         keyboard::WAKER.register(cx.waker());
-        serial::RX_WAKER.register(cx.waker());
+        serial::input::WAKER.register(cx.waker());
         // A byte may have arrived between the check and the registration: look again.
         match try_key() {
             Some(k) => Poll::Ready(Some(k)),

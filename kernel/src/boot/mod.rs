@@ -5,6 +5,8 @@
 //! so that the memory manager may later reclaim that memory without breaking anything.
 //! Base revision 2 is the newest one Limine v8 speaks; the built-in loader speaks it too.
 
+pub mod entry;
+
 use limine::BaseRevision;
 use limine::memory_map::EntryType;
 use limine::request::{
@@ -206,11 +208,6 @@ fn copy_str(dst: &mut [u8], src: &[u8]) -> usize {
     let n = src.len().min(dst.len());
     dst[..n].copy_from_slice(&src[..n]);
     n
-}
-
-/// True when the loader honoured our base revision.
-pub fn revision_supported() -> bool {
-    BASE_REVISION.is_supported()
 }
 
 /// The framebuffer alone, read early so that even a boot error can be shown on screen.

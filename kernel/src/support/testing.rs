@@ -4,8 +4,8 @@
 //! kernel: the runner boots it in QEMU, it prints `name ... ok` per test on serial and
 //! leaves QEMU through `isa-debug-exit` with a success or failure code.
 
-use crate::qemu::{ExitCode, exit};
 use crate::serial_println;
+use crate::support::qemu::{ExitCode, exit};
 
 /// A test function that reports its own name.
 pub trait Testable {

@@ -1,0 +1,342 @@
+//! The text console: a terminal drawn on the framebuffer, mirrored to the serial port.
+//!
+//! Everything `print!` writes goes to both outputs, so a user at the screen and a test
+//! runner on the serial line see the same thing. The console understands the small ANSI
+//! subset the shell's line editor emits (cursor left/right, erase to end of line, clear
+//! screen, colours), so the same bytes drive a real terminal on serial and the screen.
+//!
+//! The parts, one job each: `ansi` (a crate) parses the escape sequences, [`glyph`] draws
+//! one character cell, [`rows`] keeps the text rows (in a RAM shadow once the heap exists)
+//! and copies changed rows to video memory; this file is the terminal itself (cursor,
+//! colours, scrolling) and the global console with its print paths.
+//!
+//! Output is written in bounded chunks, each with interrupts disabled: a long output never
+//! keeps interrupts off for longer than one chunk takes, so keys typed meanwhile are not
+//! lost.
+//!
+//! Locking: [`CONSOLE`] is only taken with interrupts disabled, so no interrupt handler can
+//! find it held. Panic and fault handlers use [`emergency`], which never waits for it.
+
+mod glyph;
+mod rows;
+
+use crate::boot::FramebufferInfo;
+use crate::drivers::framebuffer::{Framebuffer, Rgb};
+use crate::drivers::serial;
+use ansi::{Action, Colour, Parser};
+use core::fmt;
+use glyph::Glyphs;
+use rows::TextRows;
+use spin::Mutex;
+
+/// The 16 ANSI colours (a softened VGA palette).
+const PALETTE: [Rgb; 16] = [
+    Rgb(0x1d1f21), // black
+    Rgb(0xcc342b), // red
+    Rgb(0x3ea550), // green
+    Rgb(0xd7a73b), // yellow
+    Rgb(0x3971ed), // blue
+    Rgb(0xa36ac7), // magenta
+    Rgb(0x3d97b8), // cyan
+    Rgb(0xc5c8c6), // white
+    Rgb(0x6b6e70), // bright black
+    Rgb(0xf0645d), // bright red
+    Rgb(0x7bd88f), // bright green
+    Rgb(0xf3d060), // bright yellow
+    Rgb(0x6d9cff), // bright blue
+    Rgb(0xd49cf2), // bright magenta
+    Rgb(0x7fd4e8), // bright cyan
+    Rgb(0xffffff), // bright white
+];
+const DEFAULT_FG: Rgb = PALETTE[7];
+const DEFAULT_BG: Rgb = Rgb(0x0c0f14);
+
+fn colour(c: Colour, default: Rgb) -> Rgb {
+    match c {
+        Colour::Default => default,
+        Colour::Palette(i) => PALETTE[usize::from(i) % PALETTE.len()],
+    }
+}
+
+/// A text terminal on a framebuffer.
+pub struct Console {
+    rows: TextRows,
+    glyphs: Glyphs,
+    parser: Parser,
+    cols: usize,
+    col: usize,
+    row: usize,
+    fg: Rgb,
+    bg: Rgb,
+    bold: bool,
+    cursor_shown: bool,
+}
+
+impl Console {
+    /// A console on `fb`, or why the framebuffer cannot hold one.
+    fn new(fb: Framebuffer) -> Result<Self, &'static str> {
+        let glyphs = Glyphs::new(glyph::pick_height(fb.height));
+        let cols = fb.width / glyphs.cell_w;
+        let rows = fb.height / glyphs.cell_h;
+        if cols == 0 || rows == 0 {
+            return Err("the framebuffer is smaller than one character");
+        }
+        let (w, h) = (fb.width, fb.height);
+        let mut c = Self {
+            rows: TextRows::new(fb, glyphs.cell_h, rows),
+            glyphs,
+            parser: Parser::new(),
+            cols,
+            col: 0,
+            row: 0,
+            fg: DEFAULT_FG,
+            bg: DEFAULT_BG,
+            bold: false,
+            cursor_shown: false,
+        };
+        c.rows.fb.surface().fill_rect(0, 0, w, h, DEFAULT_BG);
+        c.clear();
+        c.show_cursor();
+        Ok(c)
+    }
+
+    /// Columns and rows of text.
+    pub fn size(&self) -> (usize, usize) {
+        (self.cols, self.rows.rows)
+    }
+
+    /// Screen size in pixels.
+    pub fn pixel_size(&self) -> (usize, usize) {
+        (self.rows.fb.width, self.rows.fb.height)
+    }
+
+    /// Copies changed rows to the screen.
+    pub fn flush(&mut self) {
+        self.rows.flush();
+    }
+
+    /// Starts drawing into a RAM shadow of the screen (needs the heap).
+    pub fn enable_shadow(&mut self) -> bool {
+        self.rows.enable_shadow()
+    }
+
+    /// Redraws the whole screen from the shadow (after a game used the framebuffer).
+    pub fn repaint(&mut self) {
+        self.rows.repaint(self.bg);
+    }
+
+    /// The raw framebuffer, for full-screen programs (games). The console's own contents
+    /// stay in the shadow and come back with [`Console::repaint`].
+    pub fn framebuffer(&mut self) -> &mut Framebuffer {
+        &mut self.rows.fb
+    }
+
+    pub fn clear(&mut self) {
+        self.hide_cursor();
+        for r in 0..self.rows.rows {
+            self.rows.fill_row(r, 0, self.bg);
+        }
+        self.col = 0;
+        self.row = 0;
+    }
+
+    fn invert_cursor(&mut self) {
+        let bar = (self.glyphs.cell_h / 8).max(2);
+        let (x0, w, cell_h, row) = (
+            self.col * self.glyphs.cell_w,
+            self.glyphs.cell_w,
+            self.glyphs.cell_h,
+            self.row,
+        );
+        let format = self.rows.fb.format;
+        let (px, stride) = self.rows.row_pixels(row);
+        for dy in cell_h - bar..cell_h {
+            for p in &mut px[dy * stride + x0..dy * stride + x0 + w] {
+                *p = format.invert(*p);
+            }
+        }
+        self.rows.mark_dirty(row, row + 1);
+    }
+
+    fn show_cursor(&mut self) {
+        if !self.cursor_shown && self.col < self.cols {
+            self.invert_cursor();
+            self.cursor_shown = true;
+        }
+    }
+
+    fn hide_cursor(&mut self) {
+        if self.cursor_shown {
+            self.invert_cursor();
+            self.cursor_shown = false;
+        }
+    }
+
+    fn newline(&mut self) {
+        self.col = 0;
+        if self.row + 1 < self.rows.rows {
+            self.row += 1;
+        } else {
+            self.rows.scroll(self.bg);
+        }
+    }
+
+    fn draw_char(&mut self, c: char) {
+        if self.col >= self.cols {
+            self.newline();
+        }
+        let (x0, row, format) = (self.col * self.glyphs.cell_w, self.row, self.rows.fb.format);
+        let (px, stride) = self.rows.row_pixels(row);
+        self.glyphs
+            .draw(px, stride, x0, c, self.bold, (self.fg, self.bg), format);
+        self.rows.mark_dirty(row, row + 1);
+        self.col += 1;
+    }
+
+    fn apply(&mut self, action: Action) {
+        let last_row = self.rows.rows - 1;
+        match action {
+            Action::Print(c) => self.draw_char(c),
+            Action::Newline => self.newline(),
+            Action::CarriageReturn => self.col = 0,
+            Action::Backspace => self.col = self.col.saturating_sub(1),
+            Action::Tab => {
+                let next = (self.col / 8 + 1) * 8;
+                while self.col < next.min(self.cols) {
+                    self.draw_char(' ');
+                }
+            }
+            Action::Up(n) => self.row = self.row.saturating_sub(n),
+            Action::Down(n) => self.row = self.row.saturating_add(n).min(last_row),
+            Action::Right(n) => self.col = self.col.saturating_add(n).min(self.cols - 1),
+            Action::Left(n) => self.col = self.col.saturating_sub(n),
+            Action::MoveTo(r, c) => {
+                self.row = r.min(last_row);
+                self.col = c.min(self.cols - 1);
+            }
+            Action::ClearScreen => self.clear(),
+            Action::EraseToEndOfLine => {
+                if self.col < self.cols {
+                    self.rows
+                        .fill_row(self.row, self.col * self.glyphs.cell_w, self.bg);
+                }
+            }
+            Action::Style(style) => {
+                self.fg = colour(style.fg, DEFAULT_FG);
+                self.bg = colour(style.bg, DEFAULT_BG);
+                self.bold = style.bold;
+            }
+        }
+    }
+
+    /// Writes text (with ANSI sequences) to the screen only.
+    pub fn write_screen(&mut self, s: &str) {
+        self.hide_cursor();
+        for c in s.chars() {
+            if let Some(action) = self.parser.feed(c) {
+                self.apply(action);
+            }
+        }
+        self.show_cursor();
+        self.flush();
+    }
+}
+
+/// The console, if the machine has a usable framebuffer.
+pub static CONSOLE: Mutex<Option<Console>> = Mutex::new(None);
+
+/// Sets up the framebuffer console; without a usable framebuffer, output stays serial-only
+/// and the reason is logged.
+pub fn init(fb: Option<&FramebufferInfo>) -> Result<(usize, usize), &'static str> {
+    let info = fb.ok_or("no framebuffer")?;
+    // SAFETY: the bootloader mapped this framebuffer for us and nothing else draws on it
+    // except through the console.
+    let fb = unsafe { Framebuffer::new(info)? };
+    let console = Console::new(fb)?;
+    let size = console.size();
+    x86_64::instructions::interrupts::without_interrupts(|| *CONSOLE.lock() = Some(console));
+    Ok(size)
+}
+
+/// Switches the console to a RAM shadow buffer; call once the heap works.
+pub fn enable_shadow() -> bool {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        CONSOLE.lock().as_mut().is_some_and(|c| c.enable_shadow())
+    })
+}
+
+/// Runs `f` on the console with interrupts disabled (the rule for taking [`CONSOLE`]).
+pub fn with<R>(f: impl FnOnce(&mut Console) -> R) -> Option<R> {
+    x86_64::instructions::interrupts::without_interrupts(|| CONSOLE.lock().as_mut().map(f))
+}
+
+/// Bytes written per interrupts-off stretch: about 5 ms at 115200 baud on a real UART,
+/// short enough that the keyboard controller's one-byte buffer is read in time.
+const CHUNK: usize = 64;
+
+/// Writes to the serial port and the screen, chunk by chunk.
+struct Both;
+
+impl fmt::Write for Both {
+    fn write_str(&mut self, mut s: &str) -> fmt::Result {
+        while !s.is_empty() {
+            let mut end = s.len().min(CHUNK);
+            while !s.is_char_boundary(end) {
+                end += 1;
+            }
+            let (chunk, rest) = s.split_at(end);
+            x86_64::instructions::interrupts::without_interrupts(|| {
+                serial::write_bytes(chunk.as_bytes());
+                if let Some(c) = CONSOLE.lock().as_mut() {
+                    c.write_screen(chunk);
+                }
+            });
+            s = rest;
+        }
+        Ok(())
+    }
+}
+
+#[doc(hidden)]
+pub fn _print(args: fmt::Arguments) {
+    let _ = fmt::Write::write_fmt(&mut Both, args);
+}
+
+/// Output for panics and CPU faults, which must never wait on a lock: serial through a
+/// fresh UART handle, and the screen through the console even if someone holds its lock.
+///
+/// `fatal` must be true only when the caller will never return to the interrupted code:
+/// then a held console lock is broken. Otherwise (e.g. a breakpoint) the screen is skipped
+/// when the lock is busy.
+pub fn emergency(args: fmt::Arguments, fatal: bool) {
+    let _ = fmt::Write::write_fmt(&mut serial::EmergencyWriter, args);
+    if fatal && CONSOLE.is_locked() {
+        // SAFETY: we are on the fault/panic path with interrupts off and will halt without
+        // ever returning to the code that held the lock, so nobody else uses the console
+        // again; its state is always memory-safe to draw with, even mid-update.
+        unsafe { CONSOLE.force_unlock() };
+    }
+    if let Some(mut guard) = CONSOLE.try_lock()
+        && let Some(c) = guard.as_mut()
+    {
+        struct ConsoleWriter<'a>(&'a mut Console);
+        impl fmt::Write for ConsoleWriter<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0.write_screen(s);
+                Ok(())
+            }
+        }
+        let _ = fmt::Write::write_fmt(&mut ConsoleWriter(c), args);
+    }
+}
+
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::drivers::console::_print(format_args!($($arg)*)) };
+}
+
+#[macro_export]
+macro_rules! println {
+    () => { $crate::print!("\n") };
+    ($($arg:tt)*) => { $crate::print!("{}\n", format_args!($($arg)*)) };
+}

@@ -9,7 +9,7 @@
 //! - `mem`: physical frames, our own page tables, the heap;
 //! - `sync`: the one lock-free cell type for statics that cannot take a lock;
 //! - `drivers`: one module per device (serial, console on the framebuffer, keyboard,
-//!   RTC, ACPI power), and `input`, the merged key stream;
+//!   RTC, ACPI power, PCI, USB), and `input`, the merged key stream;
 //! - `fs`: the ramdisk; `task`: the async executor and sleeps;
 //! - `wasm`: the WebAssembly sandbox; `shell`: the user's interface;
 //! - `support`: benchmarks, the in-kernel test framework, leaving QEMU.
@@ -150,6 +150,10 @@ pub fn init() -> boot::BootInfo {
     );
     let fs_line = fs::init(&boot);
     log!("{fs_line}");
+    // Buses: PCI (through ECAM when ACPI describes it), then USB, whose controllers are
+    // taken over by a task of their own.
+    log!("{}", drivers::pci::init(drivers::acpi::find_table(b"MCFG")));
+    log!("{}", drivers::usb::init());
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
     boot

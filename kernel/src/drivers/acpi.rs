@@ -49,7 +49,8 @@ fn table(phys: u64) -> Option<&'static [u8]> {
     (t.iter().fold(0u8, |a, &b| a.wrapping_add(b)) == 0).then_some(t)
 }
 
-fn find_table(sig: &[u8; 4]) -> Option<&'static [u8]> {
+/// A checksum-verified ACPI table by signature (e.g. `MCFG`), if the firmware has one.
+pub fn find_table(sig: &[u8; 4]) -> Option<&'static [u8]> {
     let rsdp_addr = *RSDP.get()?;
     let hhdm = crate::mem::paging::hhdm_offset();
     let rsdp_phys = if rsdp_addr >= hhdm {

@@ -17,8 +17,16 @@ use x86_64::instructions::port::Port;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bar {
     None,
-    Io { port: u32, size: u32 },
-    Memory { addr: u64, size: u64, prefetchable: bool, bits64: bool },
+    Io {
+        port: u32,
+        size: u32,
+    },
+    Memory {
+        addr: u64,
+        size: u64,
+        prefetchable: bool,
+        bits64: bool,
+    },
 }
 
 impl fmt::Display for Bar {
@@ -26,7 +34,12 @@ impl fmt::Display for Bar {
         match *self {
             Bar::None => Ok(()),
             Bar::Io { port, size } => write!(f, "I/O {port:#x} ({size} bytes)"),
-            Bar::Memory { addr, size, prefetchable, bits64 } => {
+            Bar::Memory {
+                addr,
+                size,
+                prefetchable,
+                bits64,
+            } => {
                 write!(f, "mem {addr:#x} ({}", Size(size))?;
                 if bits64 {
                     f.write_str(", 64-bit")?;
@@ -112,7 +125,12 @@ const COMMAND_INTX_DISABLE: u16 = 1 << 10;
 enum Access {
     Ports,
     /// ECAM: physical base for `start_bus`, the bus range, and the buses mapped so far.
-    Ecam { base: u64, start_bus: u8, end_bus: u8, mapped: Vec<(u8, u64)> },
+    Ecam {
+        base: u64,
+        start_bus: u8,
+        end_bus: u8,
+        mapped: Vec<(u8, u64)>,
+    },
 }
 
 static ACCESS: Mutex<Access> = Mutex::new(Access::Ports);
@@ -121,7 +139,7 @@ static FUNCTIONS: spin::Once<Vec<Function>> = spin::Once::new();
 /// The ECAM window of PCI segment 0 from an MCFG table (header, 8 reserved bytes, then
 /// 16-byte entries: base, segment, first bus, last bus).
 fn parse_mcfg(table: &[u8]) -> Option<(u64, u8, u8)> {
-    table.get(44..)?.chunks_exact(16).find_map(|e| {
+    table.get(44..)?.as_chunks::<16>().0.iter().find_map(|e| {
         let base = u64::from_le_bytes(e[0..8].try_into().ok()?);
         let segment = u16::from_le_bytes([e[8], e[9]]);
         (segment == 0 && base != 0 && e[10] <= e[11]).then_some((base, e[10], e[11]))
@@ -130,7 +148,13 @@ fn parse_mcfg(table: &[u8]) -> Option<(u64, u8, u8)> {
 
 /// Virtual address of a function's 4 KiB ECAM page, mapping its bus on first use.
 fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
-    let Access::Ecam { base, start_bus, end_bus, mapped } = access else {
+    let Access::Ecam {
+        base,
+        start_bus,
+        end_bus,
+        mapped,
+    } = access
+    else {
         return None;
     };
     if bus < *start_bus || bus > *end_bus {
@@ -206,7 +230,13 @@ fn probe_bar(bus: u8, dev: u8, func: u8, index: usize) -> (Bar, bool) {
             return (Bar::None, false);
         }
         let size = (!mask).wrapping_add(1) & 0xffff;
-        return (Bar::Io { port: orig & 0xffff_fffc, size }, false);
+        return (
+            Bar::Io {
+                port: orig & 0xffff_fffc,
+                size,
+            },
+            false,
+        );
     }
     let bits64 = (orig >> 1) & 3 == 2;
     let prefetchable = orig & 8 != 0;
@@ -223,13 +253,24 @@ fn probe_bar(bus: u8, dev: u8, func: u8, index: usize) -> (Bar, bool) {
             u64::from(hi_mask) << 32 | u64::from(lo_mask),
         )
     } else {
-        (u64::from(orig & 0xffff_fff0), 0xffff_ffff_0000_0000 | u64::from(lo_mask))
+        (
+            u64::from(orig & 0xffff_fff0),
+            0xffff_ffff_0000_0000 | u64::from(lo_mask),
+        )
     };
     if lo_mask == 0 && mask >> 32 == 0xffff_ffff {
         return (Bar::None, bits64);
     }
     let size = (!mask).wrapping_add(1);
-    (Bar::Memory { addr, size, prefetchable, bits64 }, bits64)
+    (
+        Bar::Memory {
+            addr,
+            size,
+            prefetchable,
+            bits64,
+        },
+        bits64,
+    )
 }
 
 fn probe_function(bus: u8, dev: u8, func: u8) -> Option<Function> {
@@ -251,7 +292,13 @@ fn probe_function(bus: u8, dev: u8, func: u8) -> Option<Function> {
     if count > 0 {
         // Decoding off while the BARs briefly hold all ones, then back as it was.
         let cmd = read32(bus, dev, func, 0x04) as u16;
-        write32(bus, dev, func, 0x04, u32::from(cmd & !(COMMAND_IO | COMMAND_MEMORY)));
+        write32(
+            bus,
+            dev,
+            func,
+            0x04,
+            u32::from(cmd & !(COMMAND_IO | COMMAND_MEMORY)),
+        );
         let mut i = 0;
         while i < count {
             let (bar, two) = probe_bar(bus, dev, func, i);
@@ -311,7 +358,12 @@ fn scan_bus(bus: u8, seen: &mut [bool; 256], out: &mut Vec<Function>) {
 pub fn init(mcfg: Option<&[u8]>) -> alloc::string::String {
     let how = match mcfg.and_then(parse_mcfg) {
         Some((base, start_bus, end_bus)) if start_bus == 0 => {
-            *ACCESS.lock() = Access::Ecam { base, start_bus, end_bus, mapped: Vec::new() };
+            *ACCESS.lock() = Access::Ecam {
+                base,
+                start_bus,
+                end_bus,
+                mapped: Vec::new(),
+            };
             alloc::format!("ECAM at {base:#x}")
         }
         _ => alloc::string::String::from("ports 0xcf8/0xcfc"),

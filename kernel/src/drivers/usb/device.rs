@@ -11,6 +11,9 @@ use super::ring::Ring;
 use super::xhci::{self as hc, Controller};
 use super::{Error, now_ms};
 use crate::log;
+use ::xhci::context::EndpointType;
+use ::xhci::ring::trb::event::{CompletionCode, TransferEvent};
+use ::xhci::ring::trb::transfer::Normal;
 use alloc::string::String;
 use alloc::vec::Vec;
 use usb::Speed;
@@ -19,9 +22,6 @@ use usb::hid::{BootKeyboard, Repeater};
 use usb::hub::{PortStatus, feature};
 use usb::request::SetupPacket;
 use usb::route::PortPath;
-use ::xhci::context::EndpointType;
-use ::xhci::ring::trb::event::{CompletionCode, TransferEvent};
-use ::xhci::ring::trb::transfer::Normal;
 
 /// Interrupt transfers kept queued per keyboard, so that reports arriving faster than the
 /// driver looks are not lost (each TRB takes one report).
@@ -212,7 +212,11 @@ impl Controller {
         // The first 8 bytes hold the control endpoint's real packet size.
         let speed = self.devices.get(&slot).ok_or(Error::Gone)?.speed;
         let head = self
-            .control(slot, SetupPacket::get_descriptor(kind::DEVICE, 0, 0, 8), &[])
+            .control(
+                slot,
+                SetupPacket::get_descriptor(kind::DEVICE, 0, 0, 8),
+                &[],
+            )
             .await?;
         let mps = DeviceDescriptor::ep0_max_packet_from_prefix(&head, speed.is_superspeed())?;
         if mps != self.devices.get(&slot).ok_or(Error::Gone)?.max_packet0 {
@@ -263,7 +267,11 @@ impl Controller {
             .map(Interface::describe)
             .filter(|_| desc.class == 0)
             .unwrap_or_else(|| descriptor::class_name(desc.class, desc.subclass, desc.protocol));
-        let name = self.devices.get(&slot).map(Device::name).unwrap_or_default();
+        let name = self
+            .devices
+            .get(&slot)
+            .map(Device::name)
+            .unwrap_or_default();
         log!("usb: {name} ({what}) on port {path} ignored");
         self.set_role(slot, Role::Ignored(what));
         Ok(())
@@ -293,14 +301,22 @@ impl Controller {
     async fn read_configuration(&mut self, slot: u8) -> Result<Configuration, Error> {
         let len = descriptor::CONFIG_HEADER_LEN as u16;
         let head = self
-            .control(slot, SetupPacket::get_descriptor(kind::CONFIGURATION, 0, 0, len), &[])
+            .control(
+                slot,
+                SetupPacket::get_descriptor(kind::CONFIGURATION, 0, 0, len),
+                &[],
+            )
             .await?;
         let total = descriptor::config_total_length(&head)?;
         if usize::from(total) > DmaPage::SIZE {
             return Err(Error::TooLarge);
         }
         let all = self
-            .control(slot, SetupPacket::get_descriptor(kind::CONFIGURATION, 0, 0, total), &[])
+            .control(
+                slot,
+                SetupPacket::get_descriptor(kind::CONFIGURATION, 0, 0, total),
+                &[],
+            )
             .await?;
         Ok(Configuration::parse(&all)?)
     }
@@ -311,14 +327,24 @@ impl Controller {
             return (String::new(), String::new());
         }
         let lang = match self
-            .control(slot, SetupPacket::get_descriptor(kind::STRING, 0, 0, 255), &[])
+            .control(
+                slot,
+                SetupPacket::get_descriptor(kind::STRING, 0, 0, 255),
+                &[],
+            )
             .await
         {
-            Ok(b) => descriptor::first_language(&b).ok().flatten().unwrap_or(0x0409),
+            Ok(b) => descriptor::first_language(&b)
+                .ok()
+                .flatten()
+                .unwrap_or(0x0409),
             Err(_) => return (String::new(), String::new()),
         };
         let mut names = [String::new(), String::new()];
-        for (i, index) in [d.manufacturer_index, d.product_index].into_iter().enumerate() {
+        for (i, index) in [d.manufacturer_index, d.product_index]
+            .into_iter()
+            .enumerate()
+        {
             if index == 0 {
                 continue;
             }
@@ -376,9 +402,9 @@ impl Controller {
         config: &Configuration,
         iface: &Interface,
     ) -> Result<(), Error> {
-        let ep = *iface
-            .interrupt_in()
-            .ok_or(Error::Unsupported("keyboard without an interrupt IN endpoint"))?;
+        let ep = *iface.interrupt_in().ok_or(Error::Unsupported(
+            "keyboard without an interrupt IN endpoint",
+        ))?;
         let mut pipe = InterruptPipe::new(ep.dci(), ep.max_packet().max(8), self.ac64())?;
         self.add_interrupt_endpoint(slot, &ep, &pipe).await?;
         self.control(slot, SetupPacket::set_configuration(config.value), &[])
@@ -483,7 +509,10 @@ impl Controller {
             return;
         };
         let code = t.completion_code();
-        let ok = matches!(code, Ok(CompletionCode::Success | CompletionCode::ShortPacket));
+        let ok = matches!(
+            code,
+            Ok(CompletionCode::Success | CompletionCode::ShortPacket)
+        );
         let residual = t.trb_transfer_length();
         let now = now_ms();
         let path = dev.path;
@@ -677,7 +706,11 @@ impl Controller {
         }
         // Reset the port; the hub sets C_PORT_RESET when done.
         if self
-            .control(hub, SetupPacket::hub_set_port_feature(port, feature::PORT_RESET), &[])
+            .control(
+                hub,
+                SetupPacket::hub_set_port_feature(port, feature::PORT_RESET),
+                &[],
+            )
             .await
             .is_err()
         {
@@ -729,7 +762,10 @@ impl Controller {
 
     /// The slot of the device at `path`, if one is attached there.
     pub fn slot_at(&self, path: &PortPath) -> Option<u8> {
-        self.devices.values().find(|d| d.path == *path).map(|d| d.slot)
+        self.devices
+            .values()
+            .find(|d| d.path == *path)
+            .map(|d| d.slot)
     }
 
     /// Removes the device at `path` and everything behind it (hubs first their children).
@@ -763,10 +799,10 @@ impl Controller {
     /// confirm, since it might still write there).
     async fn release(&mut self, slot: u8) {
         let ok = self.disable_slot(slot).await.is_ok();
-        if let Some(dev) = self.devices.remove(&slot) {
-            if !ok {
-                core::mem::forget(dev);
-            }
+        if let Some(dev) = self.devices.remove(&slot)
+            && !ok
+        {
+            core::mem::forget(dev);
         }
     }
 }

@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 use futures_util::task::AtomicWaker;
-use pc_keyboard::KeyEvent;
+use keys::KeyEvent;
 use spin::Mutex;
 
 /// Why a USB operation failed.
@@ -71,7 +71,7 @@ impl fmt::Display for Error {
 
 /// Milliseconds from the TSC (works with interrupts off, unlike the tick count).
 pub(crate) fn now_ms() -> u64 {
-    crate::time::since_entry_us() / 1000
+    crate::arch::clock::since_entry_us() / 1000
 }
 
 // --- keys -----------------------------------------------------------------------------
@@ -98,7 +98,7 @@ fn push_key_event(ev: KeyEvent) {
     q.push_back(ev);
     drop(q);
     RECEIVED.fetch_add(1, Ordering::Relaxed);
-    LAST_EVENT_TSC.store(crate::time::rdtsc(), Ordering::Relaxed);
+    LAST_EVENT_TSC.store(crate::arch::clock::rdtsc(), Ordering::Relaxed);
     WAKER.wake();
 }
 
@@ -172,7 +172,7 @@ pub fn init() -> String {
         return String::from("usb: no xHCI controller");
     }
     let n = found.len();
-    crate::task::executor::spawn("usb", run(found));
+    crate::task::executor::spawn(run(found));
     alloc::format!("usb: {n} xHCI controller(s), starting")
 }
 
@@ -197,8 +197,8 @@ async fn run(functions: Vec<pci::Function>) {
             while let Some(port) = c.pending_ports.pop() {
                 c.root_port_changed(port).await;
             }
-            while let Some((hub, port)) = (!c.pending_hub_ports.is_empty())
-                .then(|| c.pending_hub_ports.remove(0))
+            while let Some((hub, port)) =
+                (!c.pending_hub_ports.is_empty()).then(|| c.pending_hub_ports.remove(0))
             {
                 c.hub_port_changed(hub, port).await;
             }
@@ -206,6 +206,6 @@ async fn run(functions: Vec<pci::Function>) {
                 c.reset_interrupt_endpoint(slot, dci).await;
             }
         }
-        crate::task::timer::sleep_ms(1).await;
+        crate::task::sleep::sleep_ms(1).await;
     }
 }

@@ -24,7 +24,8 @@ impl Ring {
     pub fn new(above_4g: bool) -> Option<Self> {
         let page = DmaPage::new(above_4g)?;
         let mut link = Link::new();
-        link.set_ring_segment_pointer(page.phys()).set_toggle_cycle();
+        link.set_ring_segment_pointer(page.phys())
+            .set_toggle_cycle();
         let ring = Self {
             page,
             enqueue: 0,
@@ -42,7 +43,7 @@ impl Ring {
     /// The current enqueue pointer with the cycle state in bit 0 (for contexts and Set
     /// TR Dequeue Pointer).
     pub fn dequeue_state(&self) -> u64 {
-        self.page.phys() + 16 * self.enqueue as u64 | u64::from(self.cycle)
+        (self.page.phys() + 16 * self.enqueue as u64) | u64::from(self.cycle)
     }
 
     /// Free TRB slots before the link (a multi-TRB TD must not straddle it: see `reserve`).
@@ -68,7 +69,8 @@ impl Ring {
             return;
         }
         let mut link = Link::new();
-        link.set_ring_segment_pointer(self.page.phys()).set_toggle_cycle();
+        link.set_ring_segment_pointer(self.page.phys())
+            .set_toggle_cycle();
         let mut raw = link.into_raw();
         raw[3] = (raw[3] & !1) | u32::from(self.cycle);
         self.write_trb(self.enqueue, raw);

@@ -196,8 +196,16 @@ impl Controller {
             core::hint::spin_loop();
         }
         let reset_done = spin_until(1000, || {
-            !regs.operational.usbcmd.read_volatile().host_controller_reset()
-                && !regs.operational.usbsts.read_volatile().controller_not_ready()
+            !regs
+                .operational
+                .usbcmd
+                .read_volatile()
+                .host_controller_reset()
+                && !regs
+                    .operational
+                    .usbsts
+                    .read_volatile()
+                    .controller_not_ready()
         });
         if !reset_done {
             return Err("the controller did not come out of reset");
@@ -230,7 +238,9 @@ impl Controller {
             dcbaa.write64(0, array.phys());
             scratchpad.push(array);
         }
-        regs.operational.dcbaap.update_volatile(|d| d.set(dcbaa.phys()));
+        regs.operational
+            .dcbaap
+            .update_volatile(|d| d.set(dcbaa.phys()));
 
         let cmd = Ring::new(ac64).ok_or("out of memory")?;
         regs.operational.crcr.update_volatile(|c| {
@@ -393,13 +403,21 @@ impl Controller {
                 }
             }
             Ok(event::Allowed::HostController(h)) => {
-                log!("usb: {}: host controller event {:?}", self.pci, h.completion_code());
+                log!(
+                    "usb: {}: host controller event {:?}",
+                    self.pci,
+                    h.completion_code()
+                );
             }
             Ok(_) => {}
             Err(raw) => {
                 self.bad_events += 1;
                 if self.bad_events == 1 {
-                    log!("usb: {}: undecodable event {:08x?} (ignored)", self.pci, raw);
+                    log!(
+                        "usb: {}: undecodable event {:08x?} (ignored)",
+                        self.pci,
+                        raw
+                    );
                 }
             }
         }
@@ -424,7 +442,7 @@ impl Controller {
             if now_ms() > deadline {
                 return Err(Error::Timeout);
             }
-            crate::task::timer::sleep_ms(1).await;
+            crate::task::sleep::sleep_ms(1).await;
         }
     }
 
@@ -433,7 +451,7 @@ impl Controller {
         let deadline = now_ms() + ms;
         while now_ms() < deadline {
             self.service();
-            crate::task::timer::sleep_ms(1).await;
+            crate::task::sleep::sleep_ms(1).await;
         }
     }
 
@@ -498,21 +516,27 @@ impl Controller {
     pub async fn address_device(&mut self, slot: u8, input: u64) -> Result<(), Error> {
         let mut c = command::AddressDevice::new();
         c.set_input_context_pointer(input).set_slot_id(slot);
-        self.command(c.into_raw(), "Address Device").await.map(|_| ())
+        self.command(c.into_raw(), "Address Device")
+            .await
+            .map(|_| ())
     }
 
     /// Evaluate Context (the control endpoint's packet size after the first read).
     pub async fn evaluate_context(&mut self, slot: u8, input: u64) -> Result<(), Error> {
         let mut c = command::EvaluateContext::new();
         c.set_input_context_pointer(input).set_slot_id(slot);
-        self.command(c.into_raw(), "Evaluate Context").await.map(|_| ())
+        self.command(c.into_raw(), "Evaluate Context")
+            .await
+            .map(|_| ())
     }
 
     /// Configure Endpoint (adds the interrupt endpoint, and hub fields of the slot).
     pub async fn configure_endpoint(&mut self, slot: u8, input: u64) -> Result<(), Error> {
         let mut c = command::ConfigureEndpoint::new();
         c.set_input_context_pointer(input).set_slot_id(slot);
-        self.command(c.into_raw(), "Configure Endpoint").await.map(|_| ())
+        self.command(c.into_raw(), "Configure Endpoint")
+            .await
+            .map(|_| ())
     }
 
     /// Brings a halted or stuck endpoint back: Reset Endpoint (if halted) or Stop
@@ -533,7 +557,9 @@ impl Controller {
         if dequeue & 1 == 1 {
             d.set_dequeue_cycle_state();
         }
-        self.command(d.into_raw(), "Set TR Dequeue Pointer").await.map(|_| ())
+        self.command(d.into_raw(), "Set TR Dequeue Pointer")
+            .await
+            .map(|_| ())
     }
 
     // --- contexts -------------------------------------------------------------------------
@@ -653,7 +679,10 @@ impl Controller {
             return;
         };
         if let Err(e) = self.recover_endpoint(slot, 1, dequeue).await {
-            log!("usb: {}: slot {slot}: control endpoint not recovered: {e}", self.pci);
+            log!(
+                "usb: {}: slot {slot}: control endpoint not recovered: {e}",
+                self.pci
+            );
         }
     }
 

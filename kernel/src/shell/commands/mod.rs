@@ -21,6 +21,8 @@ mod hexdump;
 mod history;
 mod kbd;
 mod ls;
+mod lspci;
+mod lsusb;
 mod mem;
 mod mkdir;
 mod mv;
@@ -82,6 +84,8 @@ pub static COMMANDS: &[Command] = &[
     mem::COMMAND,
     kbd::COMMAND,
     version::COMMAND,
+    lspci::COMMAND,
+    lsusb::COMMAND,
     bench::COMMAND,
     reboot::COMMAND,
     shutdown::COMMAND,

@@ -84,6 +84,8 @@ pub struct Keyboard {
     pub pipe: InterruptPipe,
     state: BootKeyboard,
     repeat: Repeater,
+    /// Key events this keyboard produced (shown by `lsusb`).
+    pub events: u64,
 }
 
 pub struct Hub {
@@ -112,6 +114,7 @@ pub struct Device {
     pub hub_fields: Option<HubFields>,
     pub desc: Option<DeviceDescriptor>,
     pub manufacturer: String,
+    pub serial: String,
     pub product: String,
     pub role: Role,
     out_ctx: DmaPage,
@@ -129,6 +132,20 @@ impl Device {
             Role::Ignored(what) => what,
             Role::Keyboard(_) => "keyboard",
             Role::Hub(_) => "hub",
+        }
+    }
+
+    /// What `lsusb` adds after the name.
+    pub fn detail(&self) -> String {
+        let role = match &self.role {
+            Role::Keyboard(k) => alloc::format!("{} key events", k.events),
+            Role::Hub(h) => alloc::format!("{} ports", h.desc.ports),
+            _ => String::new(),
+        };
+        match (self.serial.is_empty(), role.is_empty()) {
+            (true, _) => role,
+            (false, true) => alloc::format!("serial {}", self.serial),
+            (false, false) => alloc::format!("serial {}, {role}", self.serial),
         }
     }
 
@@ -162,6 +179,7 @@ impl Controller {
                 hub_fields: None,
                 desc: None,
                 manufacturer: String::new(),
+                serial: String::new(),
                 product: String::new(),
                 role: Role::New,
                 out_ctx: DmaPage::new(above)?,
@@ -241,10 +259,11 @@ impl Controller {
             .await?;
         let desc = DeviceDescriptor::parse(&raw)?;
         let config = self.read_configuration(slot).await?;
-        let (manufacturer, product) = self.read_names(slot, &desc).await;
+        let [manufacturer, product, serial] = self.read_names(slot, &desc).await;
         if let Some(d) = self.devices.get_mut(&slot) {
             d.desc = Some(desc);
             d.manufacturer = manufacturer;
+            d.serial = serial;
             d.product = product;
         }
         let path = self.devices.get(&slot).ok_or(Error::Gone)?.path;
@@ -321,41 +340,33 @@ impl Controller {
         Ok(Configuration::parse(&all)?)
     }
 
-    /// Manufacturer and product strings; empty when the device has none or fails.
-    async fn read_names(&mut self, slot: u8, d: &DeviceDescriptor) -> (String, String) {
-        if d.manufacturer_index == 0 && d.product_index == 0 {
-            return (String::new(), String::new());
+    /// Manufacturer, product and serial number strings; each empty when the device has
+    /// none or fails to send it (at most 64 characters are kept).
+    async fn read_names(&mut self, slot: u8, d: &DeviceDescriptor) -> [String; 3] {
+        let indices = [d.manufacturer_index, d.product_index, d.serial_index];
+        let mut names = [String::new(), String::new(), String::new()];
+        if indices.iter().all(|&i| i == 0) {
+            return names;
         }
-        let lang = match self
-            .control(
-                slot,
-                SetupPacket::get_descriptor(kind::STRING, 0, 0, 255),
-                &[],
-            )
-            .await
-        {
+        let req = SetupPacket::get_descriptor(kind::STRING, 0, 0, 255);
+        let lang = match self.control(slot, req, &[]).await {
             Ok(b) => descriptor::first_language(&b)
                 .ok()
                 .flatten()
                 .unwrap_or(0x0409),
-            Err(_) => return (String::new(), String::new()),
+            Err(_) => return names,
         };
-        let mut names = [String::new(), String::new()];
-        for (i, index) in [d.manufacturer_index, d.product_index]
-            .into_iter()
-            .enumerate()
-        {
+        for (name, index) in names.iter_mut().zip(indices) {
             if index == 0 {
                 continue;
             }
             let req = SetupPacket::get_descriptor(kind::STRING, index, lang, 255);
             if let Ok(b) = self.control(slot, req, &[]).await {
-                names[i] = descriptor::parse_string(&b).unwrap_or_default();
-                names[i].truncate(64);
+                let text = descriptor::parse_string(&b).unwrap_or_default();
+                *name = text.trim().chars().take(64).collect();
             }
         }
-        let [m, p] = names;
-        (m, p)
+        names
     }
 
     /// Configure Endpoint for one interrupt IN endpoint (plus the slot's hub fields).
@@ -430,6 +441,7 @@ impl Controller {
                 pipe,
                 state: BootKeyboard::new(),
                 repeat: Repeater::new(),
+                events: 0,
             });
             (dev.path, dev.name())
         };
@@ -524,6 +536,8 @@ impl Controller {
                 };
                 if ok {
                     if let Ok(events) = k.state.update(&report) {
+                        k.events += events.len() as u64;
+                        self.changed |= !events.is_empty();
                         for ev in events.iter() {
                             k.repeat.on_event(&ev, now);
                             super::push_key_event(ev);

@@ -121,13 +121,16 @@ pub struct DeviceInfo {
     pub kind: &'static str,
     pub name: String,
     pub manufacturer: String,
+    /// Keyboards: key events so far; hubs: ports.
+    pub detail: String,
 }
 
 /// Controllers (description, devices) as last published by the driver.
 static TREE: Mutex<Vec<(String, Vec<DeviceInfo>)>> = Mutex::new(Vec::new());
 
 /// Publishes a controller's device list for `lsusb`.
-fn publish(c: &xhci::Controller) {
+fn publish(c: &mut xhci::Controller) {
+    c.changed = false;
     let label = alloc::format!("{}", c.pci);
     let mut devices: Vec<DeviceInfo> = c
         .devices
@@ -142,6 +145,7 @@ fn publish(c: &xhci::Controller) {
             kind: d.kind(),
             name: d.name(),
             manufacturer: d.manufacturer.clone(),
+            detail: d.detail(),
         })
         .collect();
     devices.sort_by(|a, b| a.port.cmp(&b.port));
@@ -180,9 +184,9 @@ async fn run(functions: Vec<pci::Function>) {
     let mut controllers = Vec::new();
     for f in &functions {
         match xhci::Controller::start(f) {
-            Ok(c) => {
+            Ok(mut c) => {
                 log!("usb: {}", c.describe());
-                publish(&c);
+                publish(&mut c);
                 controllers.push(c);
             }
             Err(e) => log!("usb: xHCI {f}: not used: {e}"),
@@ -204,6 +208,9 @@ async fn run(functions: Vec<pci::Function>) {
             }
             while let Some((slot, dci)) = c.pending_resets.pop() {
                 c.reset_interrupt_endpoint(slot, dci).await;
+            }
+            if c.changed {
+                publish(c);
             }
         }
         crate::task::sleep::sleep_ms(1).await;

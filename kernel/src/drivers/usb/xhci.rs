@@ -105,6 +105,8 @@ pub struct Controller {
     pub pending_resets: Vec<(u8, u8)>,
     /// Events the crate could not decode (logged once).
     bad_events: u64,
+    /// Something `lsusb` shows changed since the device list was last published.
+    pub changed: bool,
 }
 
 impl Controller {
@@ -288,6 +290,7 @@ impl Controller {
             pending_hub_ports: Vec::new(),
             pending_resets: Vec::new(),
             bad_events: 0,
+            changed: false,
         };
         // Ports of controllers with power switching come up unpowered.
         if cap1.port_power_control() {

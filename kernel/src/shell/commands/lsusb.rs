@@ -34,17 +34,20 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         for d in devices {
             let indent = 2 + 2 * d.depth;
             let port = alloc::format!("port {}", d.port);
+            let width = 22usize.saturating_sub(indent).max(port.len());
+            let mut name = d.name.clone();
+            if !d.manufacturer.is_empty() && !name.starts_with(&d.manufacturer) {
+                name = alloc::format!("{} {name}", d.manufacturer);
+            }
+            let detail = if d.detail.is_empty() {
+                String::new()
+            } else {
+                alloc::format!(" ({})", d.detail)
+            };
             let _ = writeln!(
                 out,
-                "{:indent$}{port:<14} {:>5}  {:04x}:{:04x}  {:<10} {}{}{}",
-                "",
-                d.speed,
-                d.vendor,
-                d.product,
-                d.kind,
-                d.manufacturer,
-                if d.manufacturer.is_empty() { "" } else { " " },
-                d.name,
+                "{:indent$}{port:<width$} {:>5}  {:04x}:{:04x}  {:<12} {name}{detail}",
+                "", d.speed, d.vendor, d.product, d.kind,
             );
         }
     }

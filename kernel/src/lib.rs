@@ -299,6 +299,33 @@ mod tests {
     }
 
     #[test_case]
+    fn mmio_mappings_are_uncached() {
+        use x86_64::structures::paging::PageTableFlags as F;
+        let frame = crate::mem::frames::alloc().expect("a frame");
+        let phys = frame.start_address().as_u64();
+        let v = crate::mem::paging::map_mmio(phys + 8, 16).expect("mapped");
+        assert_eq!(
+            crate::mem::paging::translate(v),
+            Some(x86_64::PhysAddr::new(phys + 8))
+        );
+        let flags = crate::mem::paging::flags_of(v).expect("a 4 KiB mapping");
+        assert!(flags.contains(F::NO_CACHE | F::WRITE_THROUGH | F::NO_EXECUTE | F::WRITABLE));
+        let direct = crate::mem::paging::phys_to_virt(phys + 8).as_mut_ptr::<u64>();
+        // SAFETY: both addresses map the frame allocated above, which nothing else uses.
+        unsafe {
+            v.as_mut_ptr::<u64>().write_volatile(0x5eed);
+            assert_eq!(direct.read_volatile(), 0x5eed);
+        }
+    }
+
+    #[test_case]
+    fn pci_scan_finds_the_host_bridge() {
+        let f = crate::drivers::pci::functions();
+        assert!(f.iter().any(|f| f.class == 6 && f.subclass == 0));
+        assert!(f.iter().all(|f| f.vendor != 0xffff));
+    }
+
+    #[test_case]
     fn heap_pages_are_no_execute() {
         use x86_64::structures::paging::PageTableFlags;
         let b = Box::new(0u64);

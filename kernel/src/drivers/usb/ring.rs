@@ -153,3 +153,57 @@ impl EventRing {
         Some(trb)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test_case]
+    fn producer_ring_wraps_through_its_link() {
+        let mut r = Ring::new(true).expect("a page for the ring");
+        let base = r.phys();
+        for i in 0..TRBS - 1 {
+            assert_eq!(r.push([0, 0, 0, 0]), base + 16 * i as u64);
+        }
+        // Every TRB of the first lap carries cycle 1, and so does the link handed over.
+        assert_eq!(r.page.read32(12) & 1, 1);
+        assert_eq!(r.page.read32((TRBS - 1) * 16 + 12) & 1, 1);
+        // The second lap starts at the base with cycle 0.
+        assert_eq!(r.dequeue_state(), base);
+        assert_eq!(r.push([0, 0, 0, 0]), base);
+        assert_eq!(r.page.read32(12) & 1, 0);
+    }
+
+    #[test_case]
+    fn reserve_wraps_early_instead_of_splitting() {
+        let mut r = Ring::new(true).expect("a page for the ring");
+        let base = r.phys();
+        for _ in 0..TRBS - 3 {
+            r.push([0, 0, 0, 0]);
+        }
+        // Two slots left before the link: three TRBs go to the start, behind a new link.
+        r.reserve(3);
+        let link = r.page.read32((TRBS - 3) * 16 + 12);
+        assert_eq!((link >> 10) & 0x3f, 6, "a Link TRB");
+        assert_eq!(link & 1, 1, "handed to the controller");
+        assert_eq!(link & 2, 2, "toggles the cycle");
+        assert_eq!(r.push([0, 0, 0, 0]), base);
+        // With room, reserve changes nothing.
+        let before = r.dequeue_state();
+        r.reserve(3);
+        assert_eq!(r.dequeue_state(), before);
+    }
+
+    #[test_case]
+    fn event_ring_takes_only_what_the_controller_wrote() {
+        let mut e = EventRing::new(true).expect("pages for the event ring");
+        assert!(e.pop().is_none());
+        // A command completion event with cycle 1, as the controller would write it.
+        e.segment.write32(12, 1 | 33 << 10);
+        let ev = e.pop().expect("the event");
+        assert_eq!((ev[3] >> 10) & 0x3f, 33);
+        assert!(e.pop().is_none());
+        assert_eq!(e.dequeue_pointer(), e.segment.phys() + 16);
+        assert_eq!(e.table.read32(8), TRBS as u32);
+    }
+}

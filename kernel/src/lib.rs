@@ -129,7 +129,7 @@ pub fn init() -> boot::BootInfo {
     if drivers::console::enable_shadow() {
         log!("console: drawing through a RAM shadow buffer");
     }
-    drivers::acpi::init(boot.rsdp);
+    drivers::acpi::init(&boot);
     // Interrupt sources: each device is set up, then every handler is registered in this
     // one list, and only then are the lines unmasked and interrupts enabled.
     arch::pit::init();
@@ -152,7 +152,12 @@ pub fn init() -> boot::BootInfo {
     log!("{fs_line}");
     // Buses: PCI (through ECAM when ACPI describes it), then USB, whose controllers are
     // taken over by a task of their own.
-    log!("{}", drivers::pci::init(drivers::acpi::find_table(b"MCFG")));
+    let ecam = drivers::acpi::with_tables(|t| {
+        t.mcfg().ok()?.find(|w| {
+            w.segment == 0 && w.base != 0 && w.first_bus == 0 && w.first_bus <= w.last_bus
+        })
+    });
+    log!("{}", drivers::pci::init(ecam.ok().flatten()));
     log!("{}", drivers::usb::init());
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
@@ -331,5 +336,68 @@ mod tests {
         let b = Box::new(0u64);
         let flags = crate::mem::paging::flags_of(x86_64::VirtAddr::from_ptr(&*b)).unwrap();
         assert!(flags.contains(PageTableFlags::NO_EXECUTE | PageTableFlags::WRITABLE));
+    }
+
+    /// A framebuffer in RAM described as the bootloader would.
+    fn fake_framebuffer(
+        buf: &mut [u32],
+        width: usize,
+        height: usize,
+        pitch: usize,
+        bgr: bool,
+    ) -> crate::boot::FramebufferInfo {
+        let (red, blue) = if bgr { (0, 16) } else { (16, 0) };
+        crate::boot::FramebufferInfo {
+            addr: buf.as_mut_ptr() as u64,
+            width,
+            height,
+            pitch,
+            bpp: 32,
+            red_shift: red,
+            green_shift: 8,
+            blue_shift: blue,
+            red_size: 8,
+            green_size: 8,
+            blue_size: 8,
+        }
+    }
+
+    /// Any framebuffer either carries the console or leaves it serial-only with a reason:
+    /// smaller than a glyph, 24-bit, inconsistent geometry. A wide pitch and BGR work, and
+    /// text never spills into the padding past the width. The real console comes back at
+    /// the end.
+    #[test_case]
+    fn odd_framebuffers_work_or_fall_back_to_serial() {
+        use crate::drivers::console;
+        let mut buf = alloc::vec![0u32; 640 * 64];
+        let tiny = fake_framebuffer(&mut buf, 4, 4, 16, false);
+        assert!(
+            console::init(Some(&tiny)).is_err(),
+            "smaller than one glyph"
+        );
+        let mut deep = fake_framebuffer(&mut buf, 64, 64, 256, false);
+        deep.bpp = 24;
+        assert!(console::init(Some(&deep)).is_err(), "24 bits per pixel");
+        let narrow_pitch = fake_framebuffer(&mut buf, 64, 64, 128, false);
+        assert!(
+            console::init(Some(&narrow_pitch)).is_err(),
+            "pitch below width"
+        );
+        // 200 pixels wide in rows of 640: the padding must stay untouched.
+        buf.fill(0x00ab_cdef);
+        let wide = fake_framebuffer(&mut buf, 200, 64, 640 * 4, true);
+        let (cols, rows) = console::init(Some(&wide)).expect("a wide pitch works");
+        assert!(cols >= 1 && rows >= 1);
+        crate::print!("hello, odd framebuffer\n");
+        assert!(
+            buf.chunks(640)
+                .all(|row| row[200..].iter().all(|&p| p == 0x00ab_cdef))
+        );
+        assert!(
+            buf.chunks(640)
+                .any(|row| row[..200].iter().any(|&p| p != 0x00ab_cdef))
+        );
+        // Back to the real screen (or none), as the boot set it up.
+        let _ = console::init(crate::boot::framebuffer().as_ref());
     }
 }

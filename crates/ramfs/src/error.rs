@@ -31,6 +31,9 @@ pub enum FsError {
     /// The operation makes no sense for these arguments: removing or renaming `/`, moving or
     /// copying a directory into itself, copying a file onto itself.
     InvalidArgument,
+    /// The operation would take the tree past its space limit ([`crate::Fs::set_limit`]);
+    /// nothing was changed.
+    NoSpace,
 }
 
 impl FsError {
@@ -47,6 +50,7 @@ impl FsError {
             Self::DirectoryNotEmpty => "directory not empty",
             Self::OutOfMemory => "out of memory",
             Self::InvalidArgument => "invalid argument",
+            Self::NoSpace => "no space left on device",
         }
     }
 
@@ -80,8 +84,11 @@ pub struct ErrorReport<'c> {
     pub error: FsError,
 }
 
+/// The path is shown [`Escaped`](crate::Escaped), since it may name a file whose name holds
+/// control characters.
 impl fmt::Display for ErrorReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.command, self.path, self.error)
+        let path = crate::Escaped(self.path);
+        write!(f, "{}: {path}: {}", self.command, self.error)
     }
 }

@@ -11,7 +11,9 @@
 //! [`Stats`] tell which.
 //!
 //! The archive is indexed once at boot into a tree ([`Fs::from_tar`]), so later lookups
-//! never rescan the archive.
+//! never rescan the archive. Indexing takes O(n log n) steps for n entries in any order
+//! (see `import_index.rs`), and [`Fs::entries`] lists a directory of any size without
+//! copying it.
 //!
 //! # A damaged initrd still boots
 //!
@@ -47,15 +49,30 @@
 //! path operation free of heap allocation and recursion bounded on a kernel stack; moves
 //! and copies that would push a subtree past them are refused.
 //!
+//! # Showing names
+//!
+//! Names may contain control characters; print them through [`Escaped`], which shows
+//! those as escapes (`\e`, `\n`, `\x07`, `\u{9b}`) while the tree keeps the real name.
+//!
 //! # Memory
 //!
 //! Everything that grows the heap uses `try_reserve`, so a full heap is an
 //! [`FsError::OutOfMemory`] rather than an abort, and the tree is unchanged by the failed
-//! operation (tests check this by failing every allocation in turn). Nothing in this crate
+//! operation (tests check this by failing every allocation in turn). Before the heap is
+//! full, [`Fs::set_limit`] can cap what the RAM layer holds: growing past the cap is an
+//! [`FsError::NoSpace`], again with nothing changed (see `quota.rs` for what counts). Nothing in this crate
 //! panics on any input, and the library has no `unsafe`.
+//!
+//! # Layout
+//!
+//! `archive` reads tar headers, `import` turns them into the tree (finding names through
+//! `import_index` meanwhile), `node` stores the tree
+//! (an arena of nodes), `tree` finds and measures nodes, `query` and `modify` are the
+//! read-only and the changing operations, `path` and `types` hold the path rules and the
+//! values handed out, `name` shows names safely, `quota` accounts for space.
 
 #![no_std]
-// The library has no `unsafe`; the tests' failing allocator (`oom.rs`) is the one exception.
+// The library has no `unsafe`; the tests' failing allocator (`tests/oom.rs`) is the one exception.
 #![cfg_attr(not(test), forbid(unsafe_code))]
 #![cfg_attr(test, deny(unsafe_code))]
 #![warn(missing_debug_implementations)]
@@ -64,18 +81,29 @@ extern crate alloc;
 
 mod archive;
 mod error;
-mod fs;
+mod import;
+mod import_index;
+mod modify;
+mod name;
+mod node;
 mod path;
+mod query;
+mod quota;
+mod tree;
+mod types;
+mod work;
 
-#[cfg(test)]
-mod oom;
 #[cfg(test)]
 mod tests;
 
 pub use archive::Damage;
 pub use error::{ErrorReport, FsError};
-pub use fs::{DirEntry, Fs, Kind, Metadata, Stats, WalkEntry};
+pub use name::Escaped;
+pub use node::Fs;
 pub use path::{MAX_DEPTH, MAX_NAME_LEN, MAX_PATH_LEN};
+pub use query::Entries;
+pub use quota::{ENTRY_OVERHEAD, NODE_OVERHEAD};
+pub use types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
 
 use core::fmt;
 

@@ -127,6 +127,35 @@ pub fn try_key() -> Option<Key> {
     .flatten()
 }
 
+/// Keys decoded ahead of time and not yet read are kept, up to this many.
+const MAX_PENDING: usize = 4096;
+
+/// Whether Ctrl-C was typed since the last key was read: decodes what has arrived
+/// (keeping it for [`try_key`]) and, if a Ctrl-C is among it, drops it and the keys typed
+/// before it, as a terminal's interrupt does. Long-running commands call this between
+/// pieces of work.
+pub fn interrupt_requested() -> bool {
+    with_state(|st| {
+        while let Some(code) = keyboard::RING.pop() {
+            st.pending.extend(st.keyboard.feed_ps2(code));
+        }
+        while let Some(b) = serial::input::pop() {
+            st.pending.extend(st.serial.feed(b));
+        }
+        while st.pending.len() > MAX_PENDING {
+            st.pending.pop_front();
+        }
+        match st.pending.iter().position(|k| *k == Key::CtrlC) {
+            Some(i) => {
+                st.pending.drain(..=i);
+                true
+            }
+            None => false,
+        }
+    })
+    .unwrap_or(false)
+}
+
 /// Every key from every input device, as an endless `Stream` (the seed's `ScancodeStream`,
 /// decoded): wakers are registered with both interrupt handlers before looking again, so a
 /// key that arrives in between is never missed.

@@ -136,16 +136,6 @@ enum Access {
 static ACCESS: Mutex<Access> = Mutex::new(Access::Ports);
 static FUNCTIONS: spin::Once<Vec<Function>> = spin::Once::new();
 
-/// The ECAM window of PCI segment 0 from an MCFG table (header, 8 reserved bytes, then
-/// 16-byte entries: base, segment, first bus, last bus).
-fn parse_mcfg(table: &[u8]) -> Option<(u64, u8, u8)> {
-    table.get(44..)?.as_chunks::<16>().0.iter().find_map(|e| {
-        let base = u64::from_le_bytes(e[0..8].try_into().ok()?);
-        let segment = u16::from_le_bytes([e[8], e[9]]);
-        (segment == 0 && base != 0 && e[10] <= e[11]).then_some((base, e[10], e[11]))
-    })
-}
-
 /// Virtual address of a function's 4 KiB ECAM page, mapping its bus on first use.
 fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
     let Access::Ecam {
@@ -353,20 +343,20 @@ fn scan_bus(bus: u8, seen: &mut [bool; 256], out: &mut Vec<Function>) {
     }
 }
 
-/// Finds every function. `mcfg` is the ACPI MCFG table, if there is one. Returns a line
-/// for the boot log.
-pub fn init(mcfg: Option<&[u8]>) -> alloc::string::String {
-    let how = match mcfg.and_then(parse_mcfg) {
-        Some((base, start_bus, end_bus)) if start_bus == 0 => {
+/// Finds every function. `ecam` is segment 0's window from the ACPI MCFG table, if the
+/// firmware lists one. Returns a line for the boot log.
+pub fn init(ecam: Option<acpi_tables::EcamWindow>) -> alloc::string::String {
+    let how = match ecam {
+        Some(w) => {
             *ACCESS.lock() = Access::Ecam {
-                base,
-                start_bus,
-                end_bus,
+                base: w.base,
+                start_bus: w.first_bus,
+                end_bus: w.last_bus,
                 mapped: Vec::new(),
             };
-            alloc::format!("ECAM at {base:#x}")
+            alloc::format!("ECAM at {:#x}", w.base)
         }
-        _ => alloc::string::String::from("ports 0xcf8/0xcfc"),
+        None => alloc::string::String::from("ports 0xcf8/0xcfc"),
     };
     let mut found = Vec::new();
     let mut seen = [false; 256];

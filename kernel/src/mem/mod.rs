@@ -8,6 +8,7 @@
 pub mod frames;
 pub mod heap;
 pub mod paging;
+pub mod reserve;
 
 use crate::boot::BootInfo;
 

@@ -1,11 +1,17 @@
 //! The shell: the kernel's main task. Reads keys, edits the line, runs commands.
 //!
 //! Line editing and parsing are host-tested crates (`lineedit`, `shellparse`); this module
-//! wires them to the console and the input stream, and dispatches to one small module per
-//! command (`commands/`). Command output goes through an [`Output`] so that
-//! `cmd > file` can capture it.
+//! wires them to the console and the input stream; [`exec`] runs what was parsed
+//! (pipelines, redirections, variables in [`vars`]), dispatching to one small module per
+//! command (`commands/`). Command input and output go through [`io`] so that pipes and
+//! redirections can capture them.
 
 pub mod commands;
+pub mod exec;
+pub mod io;
+pub mod vars;
+
+pub use io::{Input, Output};
 
 use crate::drivers::input;
 use crate::print;
@@ -18,28 +24,6 @@ use lineedit::{Completer, Event, Key, LineEditor};
 pub const MAX_LINE: usize = 512;
 /// Lines kept in the history.
 pub const HISTORY: usize = 64;
-
-/// Where a command's output goes: the console, or a buffer for redirection.
-pub enum Output {
-    Console,
-    Buffer(String),
-}
-
-impl Write for Output {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        match self {
-            Output::Console => {
-                print!("{s}");
-                Ok(())
-            }
-            Output::Buffer(b) => {
-                b.try_reserve(s.len()).map_err(|_| fmt::Error)?;
-                b.push_str(s);
-                Ok(())
-            }
-        }
-    }
-}
 
 /// Writes the editor's terminal output to the console.
 struct Terminal;
@@ -55,8 +39,12 @@ impl Write for Terminal {
 pub struct Shell {
     pub editor: LineEditor,
     pub cwd: String,
-    /// Exit status of the last command (shown in the prompt when non-zero).
-    pub last_ok: bool,
+    /// Variables, and `$?` (the prompt turns red when it is not 0).
+    pub vars: vars::Vars,
+    /// The running command's standard input (built-ins like `cat` read it).
+    pub stdin: Input,
+    /// Messages for standard error from a command that carries on (see [`Shell::warn`]).
+    pub warnings: Vec<String>,
     /// A WebAssembly program a command asked to run: commands are synchronous, so the
     /// shell runs it (asynchronously, frame by frame) right after the command returns.
     pub pending_wasm: Option<crate::wasm::Program>,
@@ -78,7 +66,10 @@ impl Completer for ShellCompleter<'_> {
                     .map(|c| String::from(c.name)),
             );
         } else {
-            out.extend(crate::fs::with(|fs| fs.complete(self.cwd, word)));
+            // A name with control characters is never inserted into the line: the editor
+            // would echo it raw. Such files are still listed (escaped) by `ls`.
+            let names = crate::fs::with(|fs| fs.complete(self.cwd, word));
+            out.extend(names.into_iter().filter(|n| !ramfs::Escaped(n).is_needed()));
         }
     }
 }
@@ -94,62 +85,31 @@ impl Shell {
         Self {
             editor: LineEditor::new(MAX_LINE, HISTORY),
             cwd: String::from("/"),
-            last_ok: true,
+            vars: vars::Vars::new(),
+            stdin: Input::Terminal,
+            warnings: Vec::new(),
             pending_wasm: None,
         }
     }
 
+    /// Queues a message for the running command's standard error (for commands that
+    /// report a problem and carry on, like `ls` with several paths).
+    pub fn warn(&mut self, message: String) {
+        if self.warnings.len() < 64 {
+            self.warnings.push(message);
+        }
+    }
+
     fn prompt(&self) -> String {
-        let mark = if self.last_ok {
+        let mark = if self.vars.status == 0 {
             "\x1b[1;32m"
         } else {
             "\x1b[1;31m"
         };
-        alloc::format!("{mark}rustos\x1b[0m:\x1b[1;34m{}\x1b[0m$ ", self.cwd)
-    }
-
-    /// Parses and runs one line; errors are printed as `cmd: message`.
-    pub fn execute(&mut self, line: &str) {
-        let cmd = match shellparse::parse(line) {
-            Ok(c) => c,
-            Err(e) => {
-                crate::println!("syntax error: {e}");
-                self.last_ok = false;
-                return;
-            }
-        };
-        let Some(name) = cmd.args.first() else {
-            if cmd.redirect.is_some() {
-                crate::println!("syntax error: redirection without a command");
-                self.last_ok = false;
-            }
-            return;
-        };
-        let Some(command) = commands::find(name) else {
-            crate::println!("unknown command: {name} (try 'help')");
-            self.last_ok = false;
-            return;
-        };
-        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
-        let mut out = match cmd.redirect {
-            Some(_) => Output::Buffer(String::new()),
-            None => Output::Console,
-        };
-        let result = (command.run)(self, &args, &mut out);
-        if let (Some(r), Output::Buffer(text)) = (cmd.redirect.as_ref(), &out)
-            && let Err(e) = commands::redirect(self, &r.path, r.append, text.as_bytes())
-        {
-            crate::println!("{name}: {}: {e}", r.path);
-            self.last_ok = false;
-            return;
-        }
-        self.last_ok = match result {
-            Ok(()) => true,
-            Err(e) => {
-                crate::println!("{name}: {e}");
-                false
-            }
-        };
+        alloc::format!(
+            "{mark}rustos\x1b[0m:\x1b[1;34m{}\x1b[0m$ ",
+            ramfs::Escaped(&self.cwd)
+        )
     }
 
     /// Reads and runs lines forever.
@@ -169,10 +129,7 @@ impl Shell {
                 }
                 match event {
                     Event::Line(line) => {
-                        self.execute(&line);
-                        if let Some(program) = self.pending_wasm.take() {
-                            self.last_ok = crate::wasm::run(program).await;
-                        }
+                        self.execute(&line).await;
                         break;
                     }
                     Event::Cancelled => break,
@@ -183,7 +140,7 @@ impl Shell {
                     Event::Candidates(list) => {
                         print!("\n");
                         for c in &list {
-                            print!("{c}  ");
+                            print!("{}  ", ramfs::Escaped(c));
                         }
                         print!("\n");
                         self.editor.redraw(&prompt, &mut Terminal);

@@ -248,14 +248,16 @@ pub static CONSOLE: Mutex<Option<Console>> = Mutex::new(None);
 /// Sets up the framebuffer console; without a usable framebuffer, output stays serial-only
 /// and the reason is logged.
 pub fn init(fb: Option<&FramebufferInfo>) -> Result<(usize, usize), &'static str> {
-    let info = fb.ok_or("no framebuffer")?;
-    // SAFETY: the bootloader mapped this framebuffer for us and nothing else draws on it
-    // except through the console.
-    let fb = unsafe { Framebuffer::new(info)? };
-    let console = Console::new(fb)?;
-    let size = console.size();
-    x86_64::instructions::interrupts::without_interrupts(|| *CONSOLE.lock() = Some(console));
-    Ok(size)
+    let console = fb.ok_or("no framebuffer").and_then(|info| {
+        // SAFETY: the bootloader mapped this framebuffer for us and nothing else draws on
+        // it except through the console.
+        let fb = unsafe { Framebuffer::new(info)? };
+        Console::new(fb)
+    });
+    let size = console.as_ref().map(Console::size).map_err(|e| *e);
+    // Replaced either way: after a failed init nothing draws on the old framebuffer.
+    x86_64::instructions::interrupts::without_interrupts(|| *CONSOLE.lock() = console.ok());
+    size
 }
 
 /// Switches the console to a RAM shadow buffer; call once the heap works.

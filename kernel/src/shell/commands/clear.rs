@@ -1,5 +1,6 @@
 //! `clear`: clears the screen.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -13,6 +14,6 @@ pub const COMMAND: Command = Command {
 };
 
 fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
-    let _ = write!(out, "\x1b[2J\x1b[H");
+    write!(out, "\x1b[2J\x1b[H").map_err(output_error)?;
     Ok(())
 }

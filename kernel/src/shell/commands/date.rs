@@ -1,5 +1,6 @@
 //! `date`: the date and time from the CMOS clock.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -14,10 +15,11 @@ pub const COMMAND: Command = Command {
 
 fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
     let t = crate::drivers::rtc::now();
-    let _ = writeln!(
+    writeln!(
         out,
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         t.year, t.month, t.day, t.hour, t.minute, t.second
-    );
+    )
+    .map_err(output_error)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `df`: file-system usage.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -14,21 +15,24 @@ pub const COMMAND: Command = Command {
 
 fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
     let s = crate::fs::with(|fs| fs.stats());
-    let _ = writeln!(
+    writeln!(
         out,
         "files: {} ({} unchanged from the initrd), directories: {}",
         s.files, s.initrd_files, s.dirs
-    );
-    let _ = writeln!(
+    )
+    .map_err(output_error)?;
+    writeln!(
         out,
         "initrd archive: {} KiB in memory; file data served from it: {} KiB",
         s.archive_bytes / 1024,
         s.initrd_bytes / 1024
-    );
-    let _ = writeln!(
+    )
+    .map_err(output_error)?;
+    writeln!(
         out,
         "RAM layer: {} bytes of file data on the heap (lost at reboot)",
         s.ram_bytes
-    );
+    )
+    .map_err(output_error)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `echo [-n] words...`: prints its arguments.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -20,16 +21,13 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     let mut first = true;
     for w in words {
         if !first {
-            out.write_str(" ")
-                .map_err(|_| String::from("out of memory"))?;
+            out.write_str(" ").map_err(output_error)?;
         }
-        out.write_str(w)
-            .map_err(|_| String::from("out of memory"))?;
+        out.write_str(w).map_err(output_error)?;
         first = false;
     }
     if newline {
-        out.write_str("\n")
-            .map_err(|_| String::from("out of memory"))?;
+        out.write_str("\n").map_err(output_error)?;
     }
     Ok(())
 }

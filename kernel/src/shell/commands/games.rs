@@ -1,6 +1,6 @@
 //! `games`: lists the WebAssembly games in /games with their one-line descriptions.
 use super::Command;
-use super::util::err;
+use super::util::{err, output_error};
 use crate::shell::{Output, Shell};
 use alloc::format;
 use alloc::string::String;
@@ -21,10 +21,6 @@ pub const COMMAND: Command = Command {
     run: games,
 };
 
-fn write_err(_: core::fmt::Error) -> String {
-    String::from("out of memory")
-}
-
 fn games(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     if args.len() > 1 {
         return Err(String::from("usage: games"));
@@ -40,12 +36,12 @@ fn games(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String>
             let desc = fs.read(&txt).map(describe).unwrap_or_default();
             list.try_reserve(1)
                 .map_err(|_| String::from("out of memory"))?;
-            list.push((String::from(name), desc));
+            list.push((format!("{}", ramfs::Escaped(name)), desc));
         }
         Ok(list)
     })?;
     if list.is_empty() {
-        writeln!(out, "no games in {GAMES_DIR}").map_err(write_err)?;
+        writeln!(out, "no games in {GAMES_DIR}").map_err(output_error)?;
         return Ok(());
     }
     let width = list
@@ -54,9 +50,9 @@ fn games(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String>
         .max()
         .unwrap_or(0);
     for (name, desc) in &list {
-        writeln!(out, "  {name:<width$}  {desc}").map_err(write_err)?;
+        writeln!(out, "  {name:<width$}  {desc}").map_err(output_error)?;
     }
-    writeln!(out, "start one with 'play NAME'; Esc quits").map_err(write_err)
+    writeln!(out, "start one with 'play NAME'; Esc quits").map_err(output_error)
 }
 
 /// The first line of a description file, as printable text of bounded length.

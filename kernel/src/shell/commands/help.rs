@@ -1,4 +1,5 @@
 //! `help [command]`: lists the commands, or explains one.
+use super::util::output_error;
 use super::{COMMANDS, Command, find};
 use crate::shell::{Output, Shell};
 use alloc::format;
@@ -17,21 +18,21 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     match args.get(1) {
         Some(name) => {
             let c = find(name).ok_or_else(|| format!("no such command: {name}"))?;
-            let _ = writeln!(out, "{} {}\n  {}", c.name, c.usage, c.summary);
+            writeln!(out, "{} {}\n  {}", c.name, c.usage, c.summary).map_err(output_error)?;
             if !c.help.is_empty() {
-                let _ = writeln!(out, "\n{}", c.help);
+                writeln!(out, "\n{}", c.help).map_err(output_error)?;
             }
         }
         None => {
-            let _ = writeln!(out, "Commands (type 'help NAME' for details):");
+            writeln!(out, "Commands (type 'help NAME' for details):").map_err(output_error)?;
             for c in COMMANDS {
                 let syn = format!("{} {}", c.name, c.usage);
-                let _ = writeln!(out, "  {syn:<24} {}", c.summary);
+                writeln!(out, "  {syn:<24} {}", c.summary).map_err(output_error)?;
             }
-            let _ = writeln!(
+            writeln!(
                 out,
                 "Keys: Left/Right/Home/End edit, Up/Down history, Tab completes, Ctrl-C cancels, Ctrl-L clears."
-            );
+            ).map_err(output_error)?;
         }
     }
     Ok(())

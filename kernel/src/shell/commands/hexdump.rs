@@ -1,6 +1,6 @@
 //! `hexdump file`: bytes in hex and ASCII, 16 per line.
 use super::Command;
-use super::util::{err, resolve};
+use super::util::{err, output_error, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -28,11 +28,11 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         let data = fs.read(&abs).map_err(|e| err(p, e))?;
         for (i, row) in data[..data.len().min(limit)].chunks(16).enumerate() {
             let mut line = String::new();
-            let _ = write!(line, "{:08x}  ", i * 16);
+            write!(line, "{:08x}  ", i * 16).map_err(output_error)?;
             for j in 0..16 {
                 match row.get(j) {
                     Some(b) => {
-                        let _ = write!(line, "{b:02x} ");
+                        write!(line, "{b:02x} ").map_err(output_error)?;
                     }
                     None => line.push_str("   "),
                 }
@@ -49,10 +49,10 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
                 }
             }));
             line.push('|');
-            let _ = writeln!(out, "{line}");
+            writeln!(out, "{line}").map_err(output_error)?;
         }
         if data.len() > limit {
-            let _ = writeln!(out, "... ({} more bytes)", data.len() - limit);
+            writeln!(out, "... ({} more bytes)", data.len() - limit).map_err(output_error)?;
         }
         Ok(())
     })

@@ -1,5 +1,6 @@
 //! `history`: the lines typed so far (Up/Down recall them).
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -14,7 +15,7 @@ pub const COMMAND: Command = Command {
 
 fn run(sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
     for (i, line) in sh.editor.history().enumerate() {
-        let _ = writeln!(out, "{:4}  {line}", i + 1);
+        writeln!(out, "{:4}  {line}", i + 1).map_err(output_error)?;
     }
     Ok(())
 }

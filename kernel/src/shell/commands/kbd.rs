@@ -1,5 +1,6 @@
 //! `kbd [layout]`: shows or switches the keyboard layout.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::format;
 use alloc::string::String;
@@ -18,16 +19,16 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     match args.get(1) {
         None => {
             let cur = crate::drivers::input::layout();
-            let _ = writeln!(out, "layout: {cur}");
+            writeln!(out, "layout: {cur}").map_err(output_error)?;
             for l in LAYOUTS {
                 let mark = if l.name == cur { '*' } else { ' ' };
-                let _ = writeln!(out, " {mark} {:<8} {}", l.name, l.description);
+                writeln!(out, " {mark} {:<8} {}", l.name, l.description).map_err(output_error)?;
             }
             Ok(())
         }
         Some(name) => {
             if crate::drivers::input::set_layout(name) {
-                let _ = writeln!(out, "layout: {name}");
+                writeln!(out, "layout: {name}").map_err(output_error)?;
                 Ok(())
             } else {
                 Err(format!(

@@ -1,10 +1,10 @@
 //! `ls [-l] [path...]`: lists directories.
 use super::Command;
-use super::util::{err, resolve, split_flag};
+use super::util::{err, output_error, resolve, split_flag};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
-use ramfs::Kind;
+use ramfs::{Escaped, Kind};
 
 pub const COMMAND: Command = Command {
     name: "ls",
@@ -27,44 +27,46 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
             let meta = fs.metadata(&abs).map_err(|e| err(p, e))?;
             if meta.kind == Kind::File {
                 if long {
-                    let _ = writeln!(out, "-  {:>10}  {p}", meta.size);
+                    writeln!(out, "-  {:>10}  {}", meta.size, Escaped(p)).map_err(output_error)?;
                 } else {
-                    let _ = writeln!(out, "{p}");
+                    writeln!(out, "{}", Escaped(p)).map_err(output_error)?;
                 }
                 return Ok(());
             }
-            let entries = fs.read_dir(&abs).map_err(|e| err(p, e))?;
+            // Streamed entry by entry: a directory of any size lists without a copy.
+            let entries = fs.entries(&abs).map_err(|e| err(p, e))?;
             if many {
-                let _ = writeln!(out, "{p}:");
+                writeln!(out, "{}:", Escaped(p)).map_err(output_error)?;
             }
-            if long {
-                for e in &entries {
+            let mut any = false;
+            for e in entries {
+                let name = Escaped(e.name);
+                if long {
                     let (k, slash) = if e.kind == Kind::Dir {
                         ('d', "/")
                     } else {
                         ('-', "")
                     };
-                    let _ = writeln!(out, "{k}  {:>10}  {}{slash}", e.size, e.name);
+                    writeln!(out, "{k}  {:>10}  {name}{slash}", e.size).map_err(output_error)?;
+                    continue;
                 }
-            } else {
-                let mut line = String::new();
-                for e in &entries {
-                    if e.kind == Kind::Dir {
-                        let _ = write!(line, "\x1b[1;34m{}/\x1b[0m  ", e.name);
-                    } else if e.name.ends_with(".wasm") {
-                        let _ = write!(line, "\x1b[1;32m{}\x1b[0m  ", e.name);
-                    } else {
-                        let _ = write!(line, "{}  ", e.name);
-                    }
+                let sep = if any { "  " } else { "" };
+                any = true;
+                if e.kind == Kind::Dir {
+                    write!(out, "{sep}\x1b[1;34m{name}/\x1b[0m").map_err(output_error)?;
+                } else if e.name.ends_with(".wasm") {
+                    write!(out, "{sep}\x1b[1;32m{name}\x1b[0m").map_err(output_error)?;
+                } else {
+                    write!(out, "{sep}{name}").map_err(output_error)?;
                 }
-                if !line.is_empty() {
-                    let _ = writeln!(out, "{}", line.trim_end());
-                }
+            }
+            if any && !long {
+                writeln!(out).map_err(output_error)?;
             }
             Ok(())
         });
         if let Err(e) = r {
-            crate::println!("ls: {e}");
+            sh.warn(e);
             result = Err(String::from("some paths could not be listed"));
         }
     }

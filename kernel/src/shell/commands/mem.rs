@@ -1,5 +1,6 @@
 //! `mem`: memory statistics (frames and heap).
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -15,14 +16,15 @@ pub const COMMAND: Command = Command {
 fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
     let m = crate::mem_info();
     let h = m.heap;
-    let _ = writeln!(
+    writeln!(
         out,
         "frames: {} total, {} free ({} MiB free)",
         m.frames_total,
         m.frames_free,
         m.frames_free * 4 / 1024
-    );
-    let _ = writeln!(
+    )
+    .map_err(output_error)?;
+    writeln!(
         out,
         "heap:   {} KiB, used {} KiB, free {} KiB, peak {} KiB, cap {} KiB",
         h.size / 1024,
@@ -30,13 +32,15 @@ fn run(_sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> 
         h.free / 1024,
         h.peak / 1024,
         h.cap / 1024
-    );
-    let _ = writeln!(
+    )
+    .map_err(output_error)?;
+    writeln!(
         out,
         "        {} KiB cached in small-block lists; grown {} times, {} allocations refused",
         h.cached / 1024,
         h.growths,
         h.failures
-    );
+    )
+    .map_err(output_error)?;
     Ok(())
 }

@@ -15,6 +15,9 @@ mod cp;
 mod date;
 mod df;
 mod echo;
+mod env;
+mod export;
+mod r#false;
 mod games;
 mod help;
 mod hexdump;
@@ -35,9 +38,12 @@ mod shutdown;
 mod stat;
 mod touch;
 mod tree;
+mod r#true;
+mod unset;
 mod uptime;
-mod util;
+pub(crate) mod util;
 mod version;
+mod which;
 mod write;
 
 pub use cat::write_text;
@@ -79,6 +85,12 @@ pub static COMMANDS: &[Command] = &[
     clear::COMMAND,
     echo::COMMAND,
     history::COMMAND,
+    export::COMMAND,
+    unset::COMMAND,
+    env::COMMAND,
+    which::COMMAND,
+    r#true::COMMAND,
+    r#false::COMMAND,
     uptime::COMMAND,
     date::COMMAND,
     mem::COMMAND,
@@ -96,7 +108,7 @@ pub fn find(name: &str) -> Option<&'static Command> {
 }
 
 /// Writes redirected output (`> file`, `>> file`) to a file.
-pub fn redirect(shell: &mut Shell, path: &str, append: bool, data: &[u8]) -> Result<(), String> {
+pub fn redirect(shell: &Shell, path: &str, append: bool, data: &[u8]) -> Result<(), String> {
     // The shell prints `cmd: path: message`, so only the message is returned here.
     crate::fs::with(|fs| {
         let abs = fs.resolve(&shell.cwd, path)?;

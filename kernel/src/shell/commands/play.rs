@@ -25,13 +25,19 @@ fn play(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> 
     };
     let name = name.strip_suffix(".wasm").unwrap_or(name);
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return Err(format!("'{name}' is not a game name (try 'games')"));
+        return Err(format!(
+            "'{}' is not a game name (try 'games')",
+            ramfs::Escaped(name)
+        ));
     }
     let path = format!("{GAMES_DIR}/{name}.wasm");
     let bytes = match crate::fs::read_copy(&path) {
         Ok(b) => b,
         Err(ramfs::FsError::NotFound) => {
-            return Err(format!("no game named '{name}' (try 'games')"));
+            return Err(format!(
+                "no game named '{}' (try 'games')",
+                ramfs::Escaped(name)
+            ));
         }
         Err(e) => return Err(err(&path, e)),
     };

@@ -1,5 +1,6 @@
 //! `pwd`: prints the current directory.
 use super::Command;
+use super::util::output_error;
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -13,6 +14,6 @@ pub const COMMAND: Command = Command {
 };
 
 fn pwd(sh: &mut Shell, _args: &[&str], out: &mut Output) -> Result<(), String> {
-    let _ = writeln!(out, "{}", sh.cwd);
+    writeln!(out, "{}", ramfs::Escaped(&sh.cwd)).map_err(output_error)?;
     Ok(())
 }

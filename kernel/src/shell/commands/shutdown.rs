@@ -7,13 +7,12 @@ pub const COMMAND: Command = Command {
     name: "shutdown",
     usage: "",
     summary: "power off (ACPI)",
-    help: "Powers off through ACPI (sleep state S5). Without ACPI it halts the CPU instead.",
+    help: "Powers off through ACPI (sleep state S5). When the firmware's tables do not allow it, says why and the shell carries on.",
     run: shutdown,
 };
 
 fn shutdown(_sh: &mut Shell, _args: &[&str], _out: &mut Output) -> Result<(), String> {
     crate::println!("Powering off...");
-    let why = crate::drivers::acpi::shutdown();
-    crate::println!("shutdown: {why}; halting instead. It is now safe to turn off the machine.");
-    crate::halt_forever()
+    // Returns only when the machine could not be powered off; the shell carries on.
+    Err(crate::drivers::acpi::shutdown())
 }

@@ -1,6 +1,6 @@
 //! `stat path`: kind, size and origin of a file or directory.
 use super::Command;
-use super::util::{err, resolve};
+use super::util::{err, output_error, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use core::fmt::Write;
@@ -20,13 +20,13 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         .ok_or_else(|| String::from("usage: stat path"))?;
     let abs = resolve(sh, p)?;
     let m = crate::fs::with(|fs| fs.metadata(&abs)).map_err(|e| err(p, e))?;
-    let _ = writeln!(out, "  path: {abs}");
+    writeln!(out, "  path: {abs}").map_err(output_error)?;
     match m.kind {
         Kind::File => {
-            let _ = writeln!(out, "  kind: file\n  size: {} bytes", m.size);
+            writeln!(out, "  kind: file\n  size: {} bytes", m.size).map_err(output_error)?;
         }
         Kind::Dir => {
-            let _ = writeln!(out, "  kind: directory\n  entries: {}", m.size);
+            writeln!(out, "  kind: directory\n  entries: {}", m.size).map_err(output_error)?;
         }
     }
     let origin = if m.in_ram {
@@ -34,6 +34,6 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     } else {
         "initrd"
     };
-    let _ = writeln!(out, "  stored in: {origin}");
+    writeln!(out, "  stored in: {origin}").map_err(output_error)?;
     Ok(())
 }

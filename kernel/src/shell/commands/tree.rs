@@ -1,11 +1,11 @@
 //! `tree [path]`: the directory tree.
 use super::Command;
-use super::util::{err, resolve};
+use super::util::{err, output_error, resolve};
 use crate::shell::{Output, Shell};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
-use ramfs::Kind;
+use ramfs::{Escaped, Kind};
 
 pub const COMMAND: Command = Command {
     name: "tree",
@@ -21,10 +21,14 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     let (mut files, mut dirs) = (0, 0);
     // Whether each ancestor level still has siblings below (draws the "│" rails).
     let mut open: Vec<bool> = Vec::new();
+    let mut written = Ok(());
     crate::fs::with(|fs| {
         fs.walk(&abs, |e| {
+            if written.is_err() {
+                return;
+            }
             if e.depth == 0 {
-                let _ = writeln!(out, "{}", e.path);
+                written = writeln!(out, "{}", Escaped(e.path));
                 return;
             }
             open.truncate(e.depth - 1);
@@ -37,24 +41,26 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
             } else {
                 "├── "
             });
-            line.push_str(e.name);
+            let _ = write!(line, "{}", Escaped(e.name));
             if e.kind == Kind::Dir {
                 line.push('/');
                 dirs += 1;
             } else {
                 files += 1;
             }
-            let _ = writeln!(out, "{line}");
+            written = writeln!(out, "{line}");
             open.push(!e.is_last);
         })
     })
     .map_err(|e| err(p, e))?;
+    written.map_err(output_error)?;
     let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
-    let _ = writeln!(
+    writeln!(
         out,
         "\n{dirs} {}, {files} {}",
         plural(dirs, "directory", "directories"),
         plural(files, "file", "files")
-    );
+    )
+    .map_err(output_error)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ pub fn resolve(sh: &Shell, path: &str) -> Result<String, String> {
 
 /// `path: message`, as the shell prints it after the command name.
 pub fn err(path: &str, e: FsError) -> String {
-    format!("{path}: {e}")
+    format!("{}: {e}", ramfs::Escaped(path))
 }
 
 /// Positional (non-option) arguments after the command name, and whether `flag` was given.
@@ -34,4 +34,10 @@ pub fn two_paths(sh: &Shell, paths: &[&str], usage: &str) -> Result<(String, Str
         [a, b] => Ok((resolve(sh, a)?, resolve(sh, b)?)),
         _ => Err(String::from(usage)),
     }
+}
+
+/// The error a command returns when its output could not be written (only a redirection
+/// buffer can refuse: when memory runs out).
+pub fn output_error(_: core::fmt::Error) -> String {
+    String::from("cannot write the output: out of memory")
 }

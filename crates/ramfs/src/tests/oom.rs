@@ -8,9 +8,9 @@
 
 extern crate std;
 
+use super::{operations, small_initrd, snapshot};
 use crate::*;
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
+use alloc::string::ToString;
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use std::alloc::System;
@@ -81,73 +81,10 @@ fn with_budget<T>(n: usize, f: impl FnOnce() -> T) -> T {
     r
 }
 
-/// Everything observable: each path with its kind, contents and `in_ram`.
-fn snapshot(fs: &Fs<'_>) -> Vec<(String, Kind, Vec<u8>, bool)> {
-    let mut v = Vec::new();
-    fs.walk("/", |e| {
-        v.push((e.path.to_string(), e.kind, Vec::new(), false));
-    })
-    .unwrap();
-    for (path, kind, data, in_ram) in &mut v {
-        *in_ram = fs.metadata(path).unwrap().in_ram;
-        if *kind == Kind::File {
-            *data = fs.read(path).unwrap().to_vec();
-        }
-    }
-    v
-}
-
-fn archive() -> Vec<u8> {
-    let mut t = Vec::new();
-    let mut add = |name: &str, typeflag: u8, data: &[u8]| {
-        let mut h = [0u8; 512];
-        h[..name.len()].copy_from_slice(name.as_bytes());
-        h[124..136].copy_from_slice(std::format!("{:011o}\0", data.len()).as_bytes());
-        h[156] = typeflag;
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-        h[148..156].copy_from_slice(std::format!("{sum:06o}\0 ").as_bytes());
-        t.extend_from_slice(&h);
-        t.extend_from_slice(data);
-        t.resize(t.len().next_multiple_of(512), 0);
-    };
-    add("etc/motd", b'0', b"hello");
-    add("etc/empty/", b'5', b"");
-    add("etc/sub/deep/file", b'0', b"deep");
-    add("readme", b'0', b"read me");
-    t.extend_from_slice(&[0; 1024]);
-    t
-}
-
-type Op = fn(&mut Fs<'_>) -> Result<(), FsError>;
-
 #[test]
 fn every_operation_survives_every_allocation_failure() {
-    let tar = archive();
-    let ops: &[(&str, Op)] = &[
-        ("write new", |fs| fs.write("/etc/new", b"data")),
-        ("write over initrd", |fs| fs.write("/etc/motd", b"new")),
-        ("write over ram", |fs| fs.write("/ram", b"new")),
-        ("append initrd", |fs| fs.append("/etc/motd", b"!")),
-        ("append ram", |fs| fs.append("/ram", &[1; 1000])),
-        ("append new", |fs| fs.append("/new", b"x")),
-        ("touch", |fs| fs.touch("/t")),
-        ("truncate initrd", |fs| fs.truncate("/readme", 100)),
-        ("truncate ram", |fs| fs.truncate("/ram", 5000)),
-        ("mkdir", |fs| fs.mkdir("/etc/d")),
-        ("mkdir_all", |fs| fs.mkdir_all("/x/y/z/w")),
-        ("rename", |fs| fs.rename("/readme", "/etc/r2")),
-        ("rename over file", |fs| fs.rename("/ram", "/etc/motd")),
-        ("rename dir", |fs| fs.rename("/etc/sub", "/moved")),
-        ("copy initrd file", |fs| fs.copy("/readme", "/r2", false)),
-        ("copy ram file", |fs| fs.copy("/ram", "/etc", false)),
-        ("copy -r", |fs| fs.copy("/etc", "/etc2", true)),
-        ("remove -r", |fs| fs.remove("/etc", true)),
-        ("read_dir", |fs| fs.read_dir("/etc").map(|_| ())),
-        ("resolve", |fs| fs.resolve("/etc", "../x").map(|_| ())),
-        ("walk", |fs| fs.walk("/", |_| {})),
-    ];
-    for (name, op) in ops {
+    let tar = small_initrd();
+    for (name, op) in operations() {
         let mut done = false;
         for n in 0..100 {
             let (mut fs, w) = Fs::from_tar(&tar);
@@ -177,7 +114,7 @@ fn every_operation_survives_every_allocation_failure() {
 
 #[test]
 fn indexing_survives_allocation_failure() {
-    let tar = archive();
+    let tar = small_initrd();
     let full = snapshot(&Fs::from_tar(&tar).0);
     for n in 0..100 {
         let (mut fs, w) = with_budget(n, || Fs::from_tar(&tar));
@@ -201,7 +138,7 @@ fn indexing_survives_allocation_failure() {
 
 #[test]
 fn completion_under_memory_pressure_returns_what_it_can() {
-    let tar = archive();
+    let tar = small_initrd();
     let (fs, _) = Fs::from_tar(&tar);
     for n in 0..10 {
         let got = with_budget(n, || fs.complete("/etc", ""));

@@ -370,17 +370,23 @@ impl Controller {
     }
 
     /// Configure Endpoint for one interrupt IN endpoint (plus the slot's hub fields).
+    /// With `every_ms`, the endpoint is polled at least every millisecond whatever its
+    /// descriptor asks (keyboards: Linux's `usbhid.kbpoll=1` does the same), so a key
+    /// reaches the driver within 1 ms instead of the usual 8-10, and bursts drain fast.
     async fn add_interrupt_endpoint(
         &mut self,
         slot: u8,
         ep: &descriptor::Endpoint,
         pipe: &InterruptPipe,
+        every_ms: bool,
     ) -> Result<(), Error> {
         let mut input = self.take_input(slot)?;
         let dci = ep.dci();
         let interval = {
             let speed = self.devices.get(&slot).ok_or(Error::Gone)?.speed;
-            usb::xhci_interval(speed, false, ep.interval)
+            let interval = usb::xhci_interval(speed, false, ep.interval);
+            // 2^3 x 125 us = 1 ms.
+            if every_ms { interval.min(3) } else { interval }
         };
         let mps = ep.max_packet().max(1);
         let deq = pipe.ring.dequeue_state();
@@ -417,7 +423,7 @@ impl Controller {
             "keyboard without an interrupt IN endpoint",
         ))?;
         let mut pipe = InterruptPipe::new(ep.dci(), ep.max_packet().max(8), self.ac64())?;
-        self.add_interrupt_endpoint(slot, &ep, &pipe).await?;
+        self.add_interrupt_endpoint(slot, &ep, &pipe, true).await?;
         self.control(slot, SetupPacket::set_configuration(config.value), &[])
             .await?;
         // Boot protocol: the fixed 8-byte report. Refusing it is tolerated (most keyboards
@@ -482,7 +488,7 @@ impl Controller {
             });
         }
         let mut pipe = InterruptPipe::new(ep.dci(), ep.max_packet().max(1), self.ac64())?;
-        self.add_interrupt_endpoint(slot, &ep, &pipe).await?;
+        self.add_interrupt_endpoint(slot, &ep, &pipe, false).await?;
         self.control(slot, SetupPacket::set_configuration(config.value), &[])
             .await?;
         for port in 1..=ports {
@@ -601,6 +607,13 @@ impl Controller {
         self.ring_endpoint(slot, dci);
     }
 
+    /// True if a keyboard or hub is attached (their reports must be fetched promptly).
+    pub fn has_interrupt_pipes(&self) -> bool {
+        self.devices
+            .values()
+            .any(|d| matches!(d.role, Role::Keyboard(_) | Role::Hub(_)))
+    }
+
     /// Auto-repeat for every keyboard (called on each service pass).
     pub fn tick_devices(&mut self) {
         let now = now_ms();
@@ -701,8 +714,12 @@ impl Controller {
             return;
         };
         let (hub_path, hub_speed, hub_tt) = (hub_dev.path, hub_dev.speed, hub_dev.tt);
-        let Ok(path) = hub_path.child(port) else {
-            return;
+        let path = match hub_path.child(port) {
+            Ok(p) => p,
+            Err(e) => {
+                log!("usb: hub on port {hub_path}: port {port} not used: {e}");
+                return;
+            }
         };
         let Some(st) = self.hub_port_status(hub, port).await else {
             return;

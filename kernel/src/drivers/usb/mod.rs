@@ -213,6 +213,9 @@ async fn run(functions: Vec<pci::Function>) {
                 publish(c);
             }
         }
-        crate::task::sleep::sleep_ms(1).await;
+        // Every tick while something reports on an interrupt endpoint (key latency), else
+        // a slower look for plugged-in devices.
+        let busy = controllers.iter().any(|c| c.has_interrupt_pipes());
+        crate::task::sleep::sleep_ms(if busy { 1 } else { 10 }).await;
     }
 }

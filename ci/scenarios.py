@@ -654,7 +654,8 @@ def ps2_scancodes(m: qemu.Machine) -> int:
 
 def usb_keyboard(ctx: Context) -> str:
     """`-device qemu-xhci -device usb-kbd`: the shell on a USB keyboard alone: typing,
-    Up, Tab, Backspace, Ctrl-C, a layout, auto-repeat; PS/2 receives nothing."""
+    Up, Tab, Backspace, Ctrl-C (also stopping a long output), a layout, auto-repeat; PS/2
+    receives nothing."""
     with ctx.machine("usb-kbd", extra=USB_XHCI + usb_dev("usb-kbd", serial="only")) as m:
         shell_ready(m)
         port = usb_keyboards_ready(m, 1)[0]
@@ -678,6 +679,13 @@ def usb_keyboard(ctx: Context) -> str:
         m.send_key("ctrl", "c")
         prompt(m, mark)
         must_contain(m.text_since(mark), "^C", "Ctrl-C on USB")
+        # Ctrl-C also stops a long output (the shell drains the USB events while printing).
+        mark = m.mark()
+        m.type_text("hexdump /games/tetris.wasm\n")
+        time.sleep(0.3)
+        m.send_key("ctrl", "c")
+        prompt(m, mark, timeout=60)
+        must_contain(serial_cmd(m, "echo $?"), "130", "Ctrl-C on USB stops a long output")
         ps2_cmd(m, "kbd de")
         mark = m.mark()
         m.type_text("echo ")

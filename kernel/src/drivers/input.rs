@@ -139,6 +139,10 @@ pub fn interrupt_requested() -> bool {
         while let Some(code) = keyboard::RING.pop() {
             st.pending.extend(st.keyboard.feed_ps2(code));
         }
+        usb::poll_now();
+        while let Some(ev) = usb::pop_key_event() {
+            st.pending.extend(st.keyboard.feed_event(ev));
+        }
         while let Some(b) = serial::input::pop() {
             st.pending.extend(st.serial.feed(b));
         }

@@ -16,6 +16,11 @@ pub struct DmaPage {
     virt: *mut u8,
 }
 
+// SAFETY: a `DmaPage` owns its frame exclusively, like a `Box`; the pointer is its address
+// in the direct map, valid from any context. (RustOS has one CPU; this lets the controllers
+// live in a lock-protected static.)
+unsafe impl Send for DmaPage {}
+
 impl DmaPage {
     pub const SIZE: usize = 4096;
 

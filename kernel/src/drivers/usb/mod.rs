@@ -180,42 +180,60 @@ pub fn init() -> String {
     alloc::format!("usb: {n} xHCI controller(s), starting")
 }
 
+/// The controllers in use. The USB task holds the lock while it works on them (also across
+/// its waits for a device); everyone else only tries it (see [`poll_now`]), so it is never
+/// waited for. Never touched by interrupt handlers.
+static CONTROLLERS: Mutex<Vec<xhci::Controller>> = Mutex::new(Vec::new());
+
 async fn run(functions: Vec<pci::Function>) {
-    let mut controllers = Vec::new();
     for f in &functions {
         match xhci::Controller::start(f) {
             Ok(mut c) => {
                 log!("usb: {}", c.describe());
                 publish(&mut c);
-                controllers.push(c);
+                CONTROLLERS.lock().push(c);
             }
             Err(e) => log!("usb: xHCI {f}: not used: {e}"),
         }
     }
-    if controllers.is_empty() {
+    if CONTROLLERS.lock().is_empty() {
         return;
     }
     loop {
-        for c in controllers.iter_mut() {
-            c.service();
-            while let Some(port) = c.pending_ports.pop() {
-                c.root_port_changed(port).await;
+        let busy = {
+            let mut controllers = CONTROLLERS.lock();
+            for c in controllers.iter_mut() {
+                c.service();
+                while let Some(port) = c.pending_ports.pop() {
+                    c.root_port_changed(port).await;
+                }
+                while let Some((hub, port)) =
+                    (!c.pending_hub_ports.is_empty()).then(|| c.pending_hub_ports.remove(0))
+                {
+                    c.hub_port_changed(hub, port).await;
+                }
+                while let Some((slot, dci)) = c.pending_resets.pop() {
+                    c.reset_interrupt_endpoint(slot, dci).await;
+                }
+                if c.changed {
+                    publish(c);
+                }
             }
-            while let Some((hub, port)) =
-                (!c.pending_hub_ports.is_empty()).then(|| c.pending_hub_ports.remove(0))
-            {
-                c.hub_port_changed(hub, port).await;
-            }
-            while let Some((slot, dci)) = c.pending_resets.pop() {
-                c.reset_interrupt_endpoint(slot, dci).await;
-            }
-            if c.changed {
-                publish(c);
-            }
-        }
+            controllers.iter().any(|c| c.has_interrupt_pipes())
+        };
         // Every tick while something reports on an interrupt endpoint (key latency), else
         // a slower look for plugged-in devices.
-        let busy = controllers.iter().any(|c| c.has_interrupt_pipes());
         crate::task::sleep::sleep_ms(if busy { 1 } else { 10 }).await;
+    }
+}
+
+/// Drains the event rings now, for code that runs long without yielding to the USB task
+/// (output loops looking for Ctrl-C). Does nothing while the task is in the middle of an
+/// operation (it holds the controllers then).
+pub fn poll_now() {
+    if let Some(mut controllers) = CONTROLLERS.try_lock() {
+        for c in controllers.iter_mut() {
+            c.service();
+        }
     }
 }

@@ -1,7 +1,9 @@
-"""QEMU driver for RustOS: boots an ISO, talks to the serial line and to QMP.
+"""QEMU driver for RustOS: boots an ISO or a disk image, talks to the serial line and QMP.
 
-Used by `make run` (interactive) and by the test runner (headless): one place knows
-the QEMU command line, the firmware paths and the keyboard mapping.
+Used by `make run`/`run-uefi`/`run-bios`/`run-hdd` (interactive: `python3 ci/qemu.py run
+IMAGE [--firmware uefi|bios] [--mem 512M] [--accel auto|kvm|tcg]`) and by the test runner
+(headless): one place knows the QEMU command line, the firmware paths, the acceleration
+probe and the keyboard mapping.
 """
 
 from __future__ import annotations
@@ -86,10 +88,21 @@ def resolve_accel(accel: str) -> str:
     return "kvm" if kvm_works() else "tcg"
 
 
+def is_iso9660(path: str) -> bool:
+    """True for an ISO 9660 image (its volume descriptor at byte 32769 says CD001)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(32769)
+            return f.read(5) == b"CD001"
+    except OSError:
+        return False
+
+
 def base_args(iso: str, firmware: str, mem: str, accel: str, workdir: str) -> list[str]:
-    """The common QEMU command line; `iso` may also be a raw disk image (`*.hdd`)."""
-    media = (["-drive", f"format=raw,file={iso}"] if iso.endswith(".hdd")
-             else ["-cdrom", iso, "-boot", "d"])
+    """The common QEMU command line. `iso` is an ISO (booted as a CD) or a raw disk image
+    such as `make hdd`'s (a hybrid ISO is also a valid disk, so the CD signature decides)."""
+    media = (["-cdrom", iso, "-boot", "d"] if is_iso9660(iso)
+             else ["-drive", f"format=raw,file={iso}"])
     return [
         "qemu-system-x86_64",
         "-machine", "q35",
@@ -254,6 +267,17 @@ class Machine:
         keys = [{"type": "qcode", "data": q} for q in qcodes]
         self.qmp_cmd("send-key", keys=keys, **{"hold-time": hold_ms})
 
+    def press_now(self, *qcodes: str):
+        """Presses keys together and releases them (in reverse order) at once, through QMP
+        `input-send-event`: the scancodes go straight to the emulated keyboard, without the
+        timed queue `send-key` uses (which drops keys when more than about 200 wait in it).
+        The keyboard itself holds 16 bytes; a guest that does not read them in time loses
+        the rest, as with a real keyboard."""
+        def event(q: str, down: bool) -> dict:
+            return {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": q}}}
+        events = [event(q, True) for q in qcodes] + [event(q, False) for q in reversed(qcodes)]
+        self.qmp_cmd("input-send-event", events=events)
+
     def type_text(self, text: str, delay: float = 0.03):
         """Types text on the emulated PS/2 keyboard."""
         for ch in text:
@@ -353,6 +377,8 @@ def screen_summary(path: str) -> dict:
 
 def run_interactive(iso: str, firmware: str, mem: str, accel: str):
     """`make run`: a window when there is a display, else serial on this terminal."""
+    if not os.path.isfile(iso):
+        sys.exit(f"run: {iso}: no such image (make iso, or make hdd)")
     workdir = tempfile.mkdtemp(prefix="rustos-run-")
     if firmware == "auto":
         firmware = "uefi"
@@ -375,9 +401,9 @@ def run_interactive(iso: str, firmware: str, mem: str, accel: str):
 if __name__ == "__main__":
     import argparse
 
-    ap = argparse.ArgumentParser(description="Boot a RustOS ISO in QEMU")
+    ap = argparse.ArgumentParser(description="Boot a RustOS ISO or disk image in QEMU")
     ap.add_argument("mode", choices=["run"])
-    ap.add_argument("iso")
+    ap.add_argument("iso", help="rustos.iso or a raw disk image such as rustos.hdd")
     ap.add_argument("--firmware", default="auto", choices=["auto", "uefi", "bios"])
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--accel", default="auto", help="auto (KVM if it works, else TCG), kvm or tcg")

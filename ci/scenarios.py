@@ -21,12 +21,29 @@ class Failure(Exception):
     pass
 
 
+# The least memory each boot path is tested with (README, "Running on real hardware"):
+# Limine v8 on UEFI stops while loading the kernel below 128 MiB ("PANIC: High memory
+# allocator: Out of memory", measured at 64, 72, 96 and 112 MiB with v8.2.0 and OVMF);
+# Limine on BIOS and the built-in loader on UEFI boot at 64 MiB.
+SMALL_MEM = {("limine", "uefi"): "128M", ("limine", "bios"): "64M", ("builtin", "uefi"): "64M"}
+
+
 @dataclass
 class Context:
     iso: str
     firmware: str
     artifacts: Path
     limine: str
+
+    @property
+    def loader(self) -> str:
+        """What boots the ISO: `limine` when built with Limine, else `builtin` (loader/)."""
+        return "limine" if self.limine else "builtin"
+
+    @property
+    def small_mem(self) -> str:
+        """The least memory this boot path is tested with (SMALL_MEM)."""
+        return SMALL_MEM[(self.loader, self.firmware)]
 
     def machine(self, name: str, mem: str = "512M", extra: list[str] | None = None) -> qemu.Machine:
         log = self.artifacts / f"e2e-{name}-{self.firmware}.log"
@@ -72,12 +89,29 @@ def boots_and_draws(ctx: Context) -> str:
 boots_and_draws.all_firmware = True
 
 
-def boots_with_64m(ctx: Context) -> str:
-    """A small machine (64 MiB) boots."""
-    with ctx.machine("mem64", mem="64M") as m:
+def boots_with_small_memory(ctx: Context) -> str:
+    """A small machine boots: 64 MiB, or 128 MiB with Limine on UEFI (SMALL_MEM). When the
+    ISO has Limine, the built-in loader is booted at 64 MiB on UEFI as well."""
+    def small_boot(m: qemu.Machine, what: str) -> str:
         boot(m)
         heap = expect(m, r"memory: heap (\d+) KiB", "heap line")
-        return f"heap {heap.group(1)} KiB"
+        return f"{what}: heap {heap.group(1)} KiB"
+
+    with ctx.machine("small-mem", mem=ctx.small_mem) as m:
+        details = [small_boot(m, f"{ctx.loader} {ctx.small_mem}")]
+    if ctx.loader == "limine" and ctx.firmware == "uefi":
+        mem = SMALL_MEM[("builtin", "uefi")]
+        iso = variant_iso(ctx, "builtin-loader", builtin_loader=True)
+        try:
+            log = ctx.artifacts / f"e2e-small-mem-builtin-{ctx.firmware}.log"
+            with qemu.Machine(str(iso), firmware="uefi", mem=mem, log_path=str(log)) as m:
+                details.append(small_boot(m, f"builtin {mem}"))
+        finally:
+            iso.unlink(missing_ok=True)
+    return "; ".join(details)
+
+
+boots_with_small_memory.all_firmware = True
 
 
 def boots_with_4g(ctx: Context) -> str:
@@ -93,9 +127,14 @@ def boots_with_4g(ctx: Context) -> str:
 PROMPT = r"rustos\x1b\[0m:\x1b\[1;34m([^\x1b]*)\x1b\[0m\$ "
 
 
+def prompt_match(m: qemu.Machine, since: int, timeout: float = 20) -> re.Match:
+    """Waits for a prompt after `since`; its match's start ends the output before it."""
+    return expect(m, PROMPT, "prompt", timeout=timeout, since=since)
+
+
 def prompt(m: qemu.Machine, since: int, timeout: float = 20) -> str:
     """Waits for a prompt after `since`; returns the directory it shows."""
-    return expect(m, PROMPT, "prompt", timeout=timeout, since=since).group(1)
+    return prompt_match(m, since, timeout).group(1)
 
 
 def serial_cmd(m: qemu.Machine, line: str, timeout: float = 20) -> str:
@@ -115,8 +154,56 @@ def ps2_cmd(m: qemu.Machine, line: str, timeout: float = 20) -> str:
 
 
 def must_contain(out: str, want: str, what: str):
+    if not want:
+        raise Failure(f"{what}: the test asks for an empty string, which every output contains")
     if want not in out:
         raise Failure(f"{what}: expected {want!r} in output:\n{out[-800:]}")
+
+
+def output_of(raw: str) -> str:
+    """The command's own output in what `serial_cmd`/`ps2_cmd` return: everything after the
+    echoed command line, without the colour code that begins the next prompt.
+
+    The shell redraws a line being edited in place and ends it with CR CR LF, so the echo
+    never contains a line break: the first LF ends it. Checking the output alone keeps a
+    test from passing on the echo of its own command (`echo alive` contains `alive`)."""
+    _, newline, rest = raw.partition("\n")
+    if not newline:
+        raise Failure(f"no line break after the echoed command line:\n{raw[-400:]!r}")
+    return re.sub(r"\x1b\[[0-9;]*m$", "", rest)
+
+
+def lines_of(out: str) -> list[str]:
+    """Output split into lines (CR LF), without the empty string after the last break."""
+    lines = out.split("\r\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def serial_out(m: qemu.Machine, line: str, timeout: float = 20) -> str:
+    """Types a line on the serial console; returns only the command's output."""
+    return output_of(serial_cmd(m, line, timeout=timeout))
+
+
+def must_have_line(out: str, want: str, what: str):
+    """`want` must be a whole line of a command's output (see `output_of`)."""
+    if want not in lines_of(out):
+        raise Failure(f"{what}: expected the line {want!r} in output:\n{out[-800:]!r}")
+
+
+def must_match(out: str, pattern: str, what: str) -> re.Match:
+    found = re.search(pattern, out, re.M)
+    if not found:
+        raise Failure(f"{what}: expected /{pattern}/ in output:\n{out[-800:]!r}")
+    return found
+
+
+def shell_answers(m: qemu.Machine, what: str, text: str = "alive"):
+    """The shell runs a command: `echo al""ive` prints exactly `alive`. The typed line does
+    not contain the expected text, so the echo of the command cannot pass for its output."""
+    typed = "echo " + " ".join(w[:2] + '""' + w[2:] for w in text.split())
+    out = serial_out(m, typed, timeout=30)
+    if out != text + "\r\n":
+        raise Failure(f"{what}: {typed!r} printed {out!r}, not {text!r}")
 
 
 def shell_ready(m: qemu.Machine):
@@ -128,34 +215,42 @@ def shell_on_serial(ctx: Context) -> str:
     """The shell over the serial line: echo, errors, editing keys, history, completion."""
     with ctx.machine("serial") as m:
         shell_ready(m)
-        must_contain(serial_cmd(m, "echo hello world"), "hello world\r\n", "echo")
-        must_contain(serial_cmd(m, "frobnicate"), "unknown command: frobnicate (try 'help')", "unknown")
+        must_have_line(serial_out(m, "echo hello world"), "hello world", "echo")
+        must_have_line(serial_out(m, "frobnicate"), "unknown command: frobnicate (try 'help')",
+                       "unknown")
         # Backspace (DEL and BS) edits the line before Enter.
-        must_contain(serial_cmd(m, "echo helpo\x7f\x7flo"), "hello\r\n", "backspace")
+        must_have_line(serial_out(m, "echo helpo\x7f\x08lo"), "hello", "backspace")
         # Left arrow and insert in the middle.
-        must_contain(serial_cmd(m, "echo wrld\x1b[D\x1b[D\x1b[Do"), "world\r\n", "left arrow")
+        must_have_line(serial_out(m, "echo wrld\x1b[D\x1b[D\x1b[Do"), "world", "left arrow")
         # Up arrow recalls the previous line.
-        must_contain(serial_cmd(m, "\x1b[A"), "world\r\n", "history recall")
+        must_have_line(serial_out(m, "\x1b[A"), "world", "history recall")
         # Tab completes a command name.
-        must_contain(serial_cmd(m, "ech\t tabbed"), "tabbed\r\n", "tab completion")
+        must_have_line(serial_out(m, "ech\t tabbed"), "tabbed", "tab completion")
         # A second Tab lists the candidates, then the line is redrawn.
         mark = m.mark()
         m.write_serial("c\t\t")
         listing = expect(m, r"cat\s+cd\s+clear\s+cp", "second Tab lists candidates", since=mark)
         m.write_serial("\x03")
         prompt(m, mark + listing.end())
-        # Ctrl-C cancels the line: nothing runs.
-        out = serial_cmd(m, "echo never\x03")
-        if "never\r\n" in out.replace("echo never", ""):
-            raise Failure("Ctrl-C did not cancel the line")
-        must_contain(serial_cmd(m, "history"), "echo hello world", "history")
-        must_contain(serial_cmd(m, "echo 'single quoted'  \"double  quoted\" back\\ slash"),
-                     "single quoted double  quoted back slash", "quoting")
-        must_contain(serial_cmd(m, "uptime"), "up 0:", "uptime")
-        must_contain(serial_cmd(m, "date"), "-", "date")
-        must_contain(serial_cmd(m, "version"), "RustOS", "version")
-        must_contain(serial_cmd(m, "mem"), "heap:", "mem")
-        must_contain(serial_cmd(m, "help echo"), "print text", "help NAME")
+        # Ctrl-C cancels the line: the shell prints ^C and a new prompt, and nothing runs.
+        mark = m.mark()
+        m.write_serial("echo never\x03")
+        found = expect(m, PROMPT, "prompt after Ctrl-C", since=mark)
+        cancelled = m.text_since(mark)[: found.start()]
+        must_contain(cancelled, "^C", "Ctrl-C echo")
+        if output_of(cancelled).strip("\r\n"):
+            raise Failure(f"Ctrl-C did not cancel the line: {cancelled!r}")
+        must_match(serial_out(m, "history"), r"^ *1  echo hello world\r$", "history")
+        must_have_line(serial_out(m, "echo 'single quoted'  \"double  quoted\" back\\ slash"),
+                       "single quoted double  quoted back slash", "quoting")
+        must_match(serial_out(m, "uptime"), r"\Aup \d+:[0-5]\d:[0-5]\d\.\d{3}\r\n\Z", "uptime")
+        # date prints the CMOS clock as YYYY-MM-DD HH:MM:SS (kernel: shell/commands/date.rs).
+        must_match(serial_out(m, "date"),
+                   r"\A(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+                   r"\r\n\Z", "date")
+        must_match(serial_out(m, "version"), r"^RustOS \d+\.\d+\.\d+", "version")
+        must_contain(serial_out(m, "mem"), "heap:", "mem")
+        must_contain(serial_out(m, "help echo"), "print text", "help NAME")
         return "echo, errors, editing, history, completion, quoting"
 
 
@@ -207,21 +302,62 @@ def keyboard_layouts(ctx: Context) -> str:
     """`kbd de` changes what a key types (QWERTZ: the Y key types z)."""
     with ctx.machine("kbd") as m:
         shell_ready(m)
-        must_contain(ps2_cmd(m, "kbd"), "us", "kbd shows the layout")
-        ps2_cmd(m, "kbd de")
+        listing = output_of(ps2_cmd(m, "kbd"))
+        must_have_line(listing, "layout: us", "kbd shows the layout")
+        must_match(listing, r"^ \* us +US English", "kbd marks the current layout")
+        must_have_line(output_of(ps2_cmd(m, "kbd de")), "layout: de", "kbd de")
         mark = m.mark()
         m.type_text("echo ")
         m.send_key("y")
         m.send_key("ret")
-        prompt(m, mark)
-        must_contain(m.text_since(mark), "z\r\n", "German layout")
+        found = prompt_match(m, mark)
+        must_have_line(output_of(m.text_since(mark)[: found.start()]), "z", "German layout")
         # Back to US through the serial line (layout-independent).
-        serial_cmd(m, "kbd us")
-        mark = m.mark()
-        m.type_text("echo y\n")
-        prompt(m, mark)
-        must_contain(m.text_since(mark), "y\r\n", "US layout again")
+        must_have_line(serial_out(m, "kbd us"), "layout: us", "kbd us")
+        must_have_line(output_of(ps2_cmd(m, "echo y")), "y", "US layout again")
         return "us -> de -> us"
+
+
+FLOOD_KEYS = ["a", "b", "spc", "backspace", "left", "right", "up", "down", "home", "end", "tab", "1"]
+
+
+def key_flood(m: qemu.Machine, rng, count: int = 5000):
+    """Presses `count` random editing keys on the PS/2 keyboard, as fast as QMP takes them
+    (faster than QEMU delivers them: its key queue drops what overflows)."""
+    for _ in range(count):
+        m.qmp_cmd("send-key", keys=[{"type": "qcode", "data": rng.choice(FLOOD_KEYS)}],
+                  **{"hold-time": 1})
+
+
+def wait_quiet(m: qemu.Machine, quiet_s: float, deadline: float) -> bool:
+    """Waits until no serial output arrives for `quiet_s`; False if `deadline` passes first."""
+    while time.time() < deadline:
+        before = m.mark()
+        time.sleep(quiet_s)
+        if m.mark() == before:
+            return True
+    return False
+
+
+def wait_keyboard_drained(m: qemu.Machine, timeout: float = 180, quiet_s: float = 1.0):
+    """Waits until the shell has consumed every key sent so far on the PS/2 keyboard.
+
+    The shell echoes what the keys do, so first its output must come to rest. That alone
+    could be a pause, so then a Ctrl-L is pressed: QEMU delivers keys in order, and when the
+    shell answers it (it clears the screen: ESC [2J, which no flood key produces), every
+    key before it has been read. A Ctrl-L that is lost (QEMU's key queue or the guest's ring
+    was still full) is pressed again; the output must then rest again, so that the answer
+    to a repeated Ctrl-L cannot arrive after this returns."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not wait_quiet(m, quiet_s, deadline):
+            break
+        mark = m.mark()
+        m.send_key("ctrl", "l", hold_ms=5)
+        if m.wait_for(r"\x1b\[2J", timeout=5, since=mark) and wait_quiet(m, quiet_s, deadline):
+            return
+    raise Failure(f"the shell never answered Ctrl-L and fell silent after the key flood "
+                  f"(waited {timeout:.0f} s); serial tail:\n{m.text()[-600:]!r}")
 
 
 def hostile_input(ctx: Context) -> str:
@@ -233,9 +369,7 @@ def hostile_input(ctx: Context) -> str:
     with ctx.machine("flood") as m:
         shell_ready(m)
         # 5,000 key presses on the PS/2 keyboard, as fast as QMP takes them.
-        keys = ["a", "b", "spc", "backspace", "left", "right", "up", "down", "home", "end", "tab", "1"]
-        for i in range(5000):
-            m.qmp_cmd("send-key", keys=[{"type": "qcode", "data": rng.choice(keys)}], **{"hold-time": 1})
+        key_flood(m, rng)
         # Keys that have no meaning for the shell (odd scancodes).
         for q in ["f13", "lang1", "henkan", "sysrq", "pause", "menu", "compose", "f24", "kp_comma", "ro"]:
             try:
@@ -243,25 +377,78 @@ def hostile_input(ctx: Context) -> str:
             except RuntimeError:
                 pass  # this QEMU does not know the qcode
         m.send_key("ctrl", "c")
+        # Only once the keyboard has gone quiet can the serial line below be told apart from
+        # the flood (both feed the same line editor).
+        wait_keyboard_drained(m)
+        mark = m.mark()
+        m.write_serial("\x03")  # whatever line the flood left (a Ctrl-C after it may be lost)
+        prompt(m, mark)
         # A 2,000-character line on the serial port: refused past the limit, not a crash.
         mark = m.mark()
         m.write_serial("echo " + "x" * 2000 + "\r")
         prompt(m, mark, timeout=60)
-        must_contain(m.text_since(mark), "line too long", "long-line note")
+        must_contain(m.text_since(mark), "(line too long: at most", "long-line note")
         # Random bytes on the serial line (including escape sequences and control bytes).
         m.write_serial(bytes(rng.randrange(256) for _ in range(20000)))
         # The shell works through the bytes at its own pace (serial input is flow-controlled,
         # so nothing is lost); then a Ctrl-C clears whatever line the garbage left.
         for _ in range(10):
             mark = m.mark()
-            m.write_serial(b"\x03echo alive\r")
+            m.write_serial(b'\x03echo al""ive\r')
             if m.wait_for(r"\r\nalive\r\n", timeout=30, since=mark):
                 break
         else:
-            raise Failure("shell after the flood: 'echo alive' never answered")
+            raise Failure("shell after the flood: 'echo al\"\"ive' never answered")
         if "PANIC" in m.text() or "EXCEPTION" in m.text():
             raise Failure("the kernel reported a panic or fault")
         return "5,000 keys, odd scancodes, 2,000-char line, 20 KB of random bytes"
+
+
+def key_counters(m: qemu.Machine) -> str:
+    """The kernel's PS/2 counters (`bench keys`), after cancelling whatever line is open."""
+    mark = m.mark()
+    m.write_serial("\x03")
+    prompt(m, mark)
+    out = serial_out(m, "bench keys", timeout=60)
+    got = dict(re.findall(r"BENCH scancodes_(received|dropped) (\d+)", out))
+    return f"{got.get('received', '?')} scancodes received, {got.get('dropped', '?')} dropped by the kernel"
+
+
+def keys_after_flood(ctx: Context) -> str:
+    """Ctrl-C typed right behind a flood of keys cancels the flooded line, no modifier
+    sticks, and the next command typed on the keyboard runs (issue 15 item 8).
+
+    The flood makes the shell slow on purpose (each Up/Down redraws a 400-character line),
+    so the kernel's keyboard ring is full when the Ctrl-C arrives. Keys go straight to the
+    emulated keyboard (`press_now`), so QEMU's own key queue drops nothing.
+
+    Pending a kernel fix: today the ring drops whatever arrives when it is full, Ctrl-C and
+    key releases included (Ctrl then stays held), and the console prints with interrupts
+    disabled, so during long redraws the keyboard's own 16-byte buffer overflows too."""
+    with ctx.machine("keys-after-flood") as m:
+        shell_ready(m)
+        serial_cmd(m, "echo " + "x" * 400)
+        serial_cmd(m, "echo " + "y" * 400)
+        # Whether the Ctrl-C meets a full ring is a matter of timing: three rounds make a
+        # lost one very likely to show (each round alone caught it 3 times in 5 runs).
+        for round_ in range(1, 4):
+            for i in range(3000):  # ends on Up: the line holds a long history entry
+                m.press_now("down" if i % 3 == 1 else "up")
+            m.press_now("ctrl", "c")
+            wait_keyboard_drained(m)
+            mark = m.mark()
+            m.type_text('echo al""ive\n')
+            ran = m.wait_for(r"\r\nalive\r\n", timeout=30, since=mark)
+            if not ran:
+                tail = m.text_since(mark)[-300:]
+                raise Failure(f"round {round_}: Ctrl-C after the flood was lost (or a modifier "
+                              f"stuck): the command typed next did not run ({key_counters(m)}); "
+                              f"serial:\n{tail!r}")
+            prompt(m, mark + ran.end())
+            must_have_line(output_of(ps2_cmd(m, 'echo b""ye')), "bye", "a second command on PS/2")
+        return f"Ctrl-C and the next command survive 3 x 3,000 keys; {key_counters(m)}"
+
+
 
 
 def files(ctx: Context) -> str:
@@ -329,8 +516,10 @@ def odd_archive() -> bytes:
     return buf.getvalue()
 
 
-def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path | None = None) -> Path:
-    """An ISO like the real one but with another initrd and/or limine.conf."""
+def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path | None = None,
+                builtin_loader: bool = False) -> Path:
+    """An ISO like the real one but with another initrd and/or limine.conf (and with the
+    built-in loader instead of Limine if asked)."""
     import subprocess
 
     root = Path(__file__).resolve().parent.parent
@@ -338,7 +527,7 @@ def variant_iso(ctx: Context, name: str, initrd: Path | None = None, conf: Path 
     env = dict(os.environ, **({"LIMINE_CONF": str(conf)} if conf else {}))
     p = subprocess.run([str(root / "scripts" / "mkiso.sh"), str(iso), str(root / "build" / "kernel"),
                         str(initrd or root / "build" / "initrd.tar"), str(root / "build" / "loader.efi"),
-                        ctx.limine], capture_output=True, text=True, env=env)
+                        "" if builtin_loader else ctx.limine], capture_output=True, text=True, env=env)
     if p.returncode != 0:
         raise Failure(f"mkiso: {p.stderr}")
     return iso
@@ -355,10 +544,13 @@ def no_initrd(ctx: Context) -> str:
         log = ctx.artifacts / f"e2e-no-initrd-{ctx.firmware}.log"
         with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
             shell_ready(m)
-            expect(m, r"fs: no initrd module", "no-module note")
-            must_contain(serial_cmd(m, "ls /"), "", "ls")
-            serial_cmd(m, "echo works > /new.txt")
-            must_contain(serial_cmd(m, "cat /new.txt"), "works", "RAM files without an initrd")
+            expect(m, r"fs: no initrd module: starting with an empty file system", "no-module note")
+            listing = serial_out(m, "ls /")
+            if listing:
+                raise Failure(f"ls / of the empty file system printed {listing!r}")
+            serial_cmd(m, "echo wo''rks > /new.txt")
+            must_have_line(serial_out(m, "cat /new.txt"), "works", "RAM files without an initrd")
+            must_have_line(serial_out(m, "ls /"), "new.txt", "ls / after creating a file")
             return "empty file system, RAM layer works"
     finally:
         iso.unlink(missing_ok=True)
@@ -374,6 +566,16 @@ def bad_initrd(ctx: Context) -> str:
         "empty": b"",
         "odd": odd_archive(),
     }
+    # What the kernel prints for each (kernel/src/fs.rs: `fs: warning: ` and ramfs's Warning):
+    # where reading stopped, then how much of the archive it serves.
+    served = r"served (\d+) files, (\d+) dirs"
+    warnings = {
+        "corrupt": r"corrupt archive \([^)]*\) at offset \d+, rest ignored; " + served,
+        "truncated": r"archive truncated[^\r\n]* at offset \d+, rest ignored; " + served,
+        "empty": r"archive is empty; " + served,
+        # symlink and FIFO are not files or directories
+        "odd": served + r"; 2 skipped \(not a file or directory\)",
+    }
     details = []
     for name, data in variants.items():
         initrd = ctx.artifacts / f"initrd-{name}.tar"
@@ -383,13 +585,62 @@ def bad_initrd(ctx: Context) -> str:
             log = ctx.artifacts / f"e2e-initrd-{name}-{ctx.firmware}.log"
             with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
                 shell_ready(m)
-                warn = expect(m, r"fs: (warning: )?[^\r\n]*", f"{name} initrd line")
-                must_contain(serial_cmd(m, "ls /"), "", "ls")
-                must_contain(serial_cmd(m, "echo alive"), "alive", f"shell with a {name} initrd")
-                details.append(f"{name}: {warn.group(0)[:60]}")
+                warn = expect(m, r"fs: warning: initrd: " + warnings[name] + r"\r\n",
+                              f"the boot warning for a {name} initrd", timeout=5)
+                files, dirs = int(warn.group(1)), int(warn.group(2))
+                # The tree holds what the warning says it serves, and ls shows it.
+                df = must_match(serial_out(m, "df"), r"^files: (\d+) .*, directories: (\d+)\r$", "df")
+                if (int(df.group(1)), int(df.group(2))) != (files, dirs):
+                    raise Failure(f"{name}: the warning says {files} files, {dirs} dirs; df says "
+                                  f"{df.group(1)} files, {df.group(2)} dirs")
+                listing = lines_of(serial_out(m, "ls -l /"))
+                bad = [l for l in listing if not re.match(r"[-d] +\d+  \S", l)]
+                if bad or (files + dirs > 0) != bool(listing):
+                    raise Failure(f"{name}: ls -l / with {files} files, {dirs} dirs printed {listing!r}")
+                shell_answers(m, f"shell with a {name} initrd")
+                details.append(f"{name}: {files} files, {dirs} dirs")
         finally:
             iso.unlink(missing_ok=True)
     return "; ".join(details)
+
+
+def loader_refuses_bad_inputs(ctx: Context) -> str:
+    """The built-in loader refuses, by line or by file name, a limine.conf whose macros
+    double on every line (unbounded, 35 lines need 128 GiB) and a module larger than the
+    machine's free memory, instead of dying on a failed allocation."""
+    lines = ["timeout: 0", "serial: yes", "${M0}=xxxxxxxx"]
+    lines += [f"${{M{k}}}=${{M{k - 1}}}${{M{k - 1}}}" for k in range(1, 35)]
+    lines += ["/RustOS", "    protocol: limine", "    kernel_path: boot():/boot/kernel",
+              "    module_path: boot():/boot/initrd.tar"]
+    conf = ctx.artifacts / "limine-doubling.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    big = ctx.artifacts / "initrd-60m.tar"
+    with open(big, "wb") as f:
+        f.truncate(60 << 20)
+    cases = [
+        # Line 3 holds 8 bytes, line k 8 * 2^(k-3): line 13 is the first over 4 KiB.
+        ("doubling", dict(conf=conf), "512M",
+         r"`/boot/limine/limine\.conf` line 13: macro expansion longer than 4096 bytes"),
+        ("big-module", dict(initrd=big), "64M",
+         r"`/boot/initrd\.tar` is 61440 KiB, more than the largest free block of memory"),
+    ]
+    seen = []
+    try:
+        for name, variant, mem, want in cases:
+            iso = variant_iso(ctx, name, builtin_loader=True, **variant)
+            try:
+                log = ctx.artifacts / f"e2e-loader-{name}-{ctx.firmware}.log"
+                with qemu.Machine(str(iso), firmware="uefi", mem=mem, log_path=str(log)) as m:
+                    found = expect(m, r"RustOS loader: error: [^\r\n]*|RustOS ready",
+                                   f"{name}: the loader's verdict", timeout=BOOT_TIMEOUT)
+                    if not re.search(want, found.group(0)):
+                        raise Failure(f"{name}: expected /{want}/, got: {found.group(0)}")
+                    seen.append(name)
+            finally:
+                iso.unlink(missing_ok=True)
+    finally:
+        big.unlink(missing_ok=True)
+    return "refused: " + ", ".join(seen)
 
 
 def power_off(ctx: Context) -> str:
@@ -459,8 +710,9 @@ def games(ctx: Context) -> str:
         for g in GAME_KEYS:
             must_contain(listed, g, "games lists every game")
         ended = [play_game(m, ctx, g, keys) for g, keys in GAME_KEYS.items()]
-        must_contain(serial_cmd(m, "play nosuchgame"), "nosuchgame", "unknown game")
-        must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after the games")
+        must_have_line(serial_out(m, "play nosuchgame"),
+                       "play: no game named 'nosuchgame' (try 'games')", "unknown game")
+        shell_answers(m, "shell after the games")
         return f"{len(ended)} games played"
 
 
@@ -537,7 +789,7 @@ def hostile_modules(ctx: Context) -> str:
                     raise Failure(f"{name}.wasm: expected /{want}/ in:\n{out[-400:]}")
             must_contain(serial_cmd(m, "cat /etc/motd"), "Welcome to RustOS", "files after hostile modules")
             must_contain(serial_cmd(m, "mem"), "heap:", "heap after hostile modules")
-            must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after hostile modules")
+            shell_answers(m, "shell after hostile modules")
             if "PANIC" in m.text():
                 raise Failure("kernel panic")
             return f"{len(HOSTILE)} hostile modules refused or stopped"
@@ -579,8 +831,9 @@ def boots_without_framebuffer(ctx: Context) -> str:
 
 
 def full_heap(ctx: Context) -> str:
-    """Filling memory (64 MiB machine) gives a clear message; the shell stays alive."""
-    with ctx.machine("oom", mem="64M") as m:
+    """Filling memory on a small machine (SMALL_MEM) gives a clear message; the shell
+    stays alive."""
+    with ctx.machine("oom", mem=ctx.small_mem) as m:
         shell_ready(m)
         serial_cmd(m, "write /a " + "0123456789abcdef" * 60)
         out = ""
@@ -593,17 +846,19 @@ def full_heap(ctx: Context) -> str:
         else:
             raise Failure("memory never ran out")
         mem = serial_cmd(m, "mem")
-        must_contain(serial_cmd(m, "echo alive"), "alive\r\n", "shell after out of memory")
+        shell_answers(m, "shell after out of memory")
         serial_cmd(m, "rm /a /b")
-        must_contain(serial_cmd(m, "echo still alive"), "still alive", "shell after freeing")
+        shell_answers(m, "shell after freeing", text="still alive")
         if "PANIC" in m.text():
             raise Failure("kernel panic")
         refused = re.search(r"(\d+) allocations refused", mem)
-        return f"'out of memory' after {i + 1} doublings; {refused.group(1) if refused else '?'} allocations refused"
+        return (f"{ctx.small_mem}: 'out of memory' after {i + 1} doublings; "
+                f"{refused.group(1) if refused else '?'} allocations refused")
 
 
-ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_64m, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
-       keyboard_layouts, files, hostile_input, bad_initrd, no_initrd, games, hostile_modules, disk_image, power_off, reboots]
+ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_small_memory, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
+       keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
+       loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots]
 
 
 # --- USB (issue 10) ----------------------------------------------------------------------

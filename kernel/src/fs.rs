@@ -41,6 +41,8 @@ pub fn init(boot: &BootInfo) -> alloc::string::String {
             (fs, line)
         }
     };
+    let mut fs = fs;
+    fs.set_clock(crate::arch::clock::realtime_ns);
     *FS.lock() = Some(fs);
     line
 }

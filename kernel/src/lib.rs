@@ -112,6 +112,7 @@ pub fn init() -> boot::BootInfo {
         hz / 1_000_000,
         (hz / 1000) % 1000
     );
+    arch::clock::set_realtime(drivers::rtc::now().unix_seconds());
     // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
     match mem::init(&boot) {
         Ok(reclaimed) => RECLAIMED.store(reclaimed, Ordering::Relaxed),

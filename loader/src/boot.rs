@@ -14,7 +14,6 @@ use core::slice;
 use loader_core::config::{self, SEARCH_PATHS};
 use loader_core::elf::{self, Image};
 use loader_core::gdt::{GDT, Gdtr};
-use loader_core::memmap::{self, limine_type};
 use loader_core::paging::{Cache, Flags, FrameSource, PAT_VALUE, PageSize, PageTables, hhdm_plan};
 use loader_core::protocol::{
     self, AddressResponse, BootloaderInfoResponse, EmptyResponse, File, FirmwareTypeResponse,
@@ -22,12 +21,13 @@ use loader_core::protocol::{
     PagingModeResponse, VideoMode, id, mem as mt,
 };
 use loader_core::requests::{self, Request, Scan};
+use loader_core::uefi_memmap::{self, limine_type};
 use loader_core::{PAGE_SIZE, align_down, align_up};
 use uefi::boot::{self as uboot, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 use uefi::table::cfg::ConfigTableEntry;
 
-use crate::fs::BootVolume;
+use crate::fs::{BootVolume, Bound};
 use crate::gop::{self, FramebufferInfo};
 use crate::handoff::{self, HandoffArgs};
 use crate::mem::{EXEC, RECLAIMABLE, Reclaim, alloc_pages, hhdm};
@@ -58,11 +58,13 @@ struct LoadedModule {
     cmdline: alloc::string::String,
 }
 
-fn read_config(vol: &mut BootVolume) -> Result<alloc::string::String, Fatal> {
+/// Finds and reads `limine.conf`; returns its path and text.
+fn read_config(vol: &mut BootVolume) -> Result<(&'static str, alloc::string::String), Fatal> {
     for path in SEARCH_PATHS {
-        if let Some(bytes) = vol.read(path)? {
-            return alloc::string::String::from_utf8(bytes)
-                .map_err(|_| Fatal::new(format!("{path} is not valid UTF-8")));
+        if let Some(bytes) = vol.read(path, Bound::Config)? {
+            let text = alloc::string::String::from_utf8(bytes)
+                .map_err(|_| Fatal::new(format!("`{path}` is not valid UTF-8")))?;
+            return Ok((path, text));
         }
     }
     Err(Fatal::new(format!(
@@ -101,20 +103,25 @@ pub fn run() -> Result<Infallible, Fatal> {
 
     // 1. Configuration.
     let mut vol = BootVolume::open()?;
-    let text = read_config(&mut vol)?;
-    let spec = config::boot_spec(&text).map_err(|e| Fatal::new(format!("{e}")))?;
-    let kernel_path =
-        config::boot_volume_path(&spec.kernel_path).map_err(|e| Fatal::new(format!("{e}")))?;
+    let (conf_path, text) = read_config(&mut vol)?;
+    let spec =
+        config::boot_spec(&text).map_err(|e| Fatal::new(format!("{}", e.in_file(conf_path))))?;
+    let kernel_path = config::boot_volume_path(&spec.kernel_path)
+        .map_err(|e| Fatal::new(format!("{}", e.in_file(conf_path))))?;
 
     // 2. Kernel.
-    let file = vol.read(&kernel_path)?.ok_or_else(|| {
+    let file = vol.read(&kernel_path, Bound::FreeMemory)?.ok_or_else(|| {
         Fatal::new(format!(
             "kernel `{}` not found on the boot volume",
             spec.kernel_path
         ))
     })?;
     let image = elf::parse(&file).map_err(|e| Fatal::new(format!("{}: {e}", spec.kernel_path)))?;
-    let phys = alloc_pages(EXEC, image.size(), "the kernel image")?;
+    let phys = alloc_pages(
+        EXEC,
+        image.size(),
+        &format!("the kernel `{}`", spec.kernel_path),
+    )?;
     // SAFETY: `alloc_pages` returned `image.size()` fresh bytes, identity-mapped, that
     // only this slice refers to until the hand-off.
     let bytes = unsafe { slice::from_raw_parts_mut(phys as *mut u8, image.size() as usize) };
@@ -186,14 +193,14 @@ pub fn run() -> Result<Infallible, Fatal> {
         let input = uefi_map
             .entries()
             .map(|d| (d.ty.0, d.phys_start, d.page_count));
-        match memmap::build(input, extra.as_slice(), m.raw, m.bounds, m.out) {
+        match uefi_memmap::build(input, extra.as_slice(), m.raw, m.bounds, m.out) {
             Ok(n) => {
                 for (ptr, e) in m.ptrs.iter_mut().zip(m.out.iter()).take(n) {
                     *ptr = hhdm(e as *const MemmapEntry as u64);
                 }
                 m.response.count = n as u64;
             }
-            Err(memmap::TooManyEntries) => fail("the UEFI memory map has too many entries"),
+            Err(uefi_memmap::TooManyEntries) => fail("the UEFI memory map has too many entries"),
         }
     }
     // The map lives in loader pool memory that is about to be reported usable; it is not
@@ -201,15 +208,20 @@ pub fn run() -> Result<Infallible, Fatal> {
     core::mem::forget(uefi_map);
 
     // 9. Machine state and hand-off.
-    // SAFETY: IA32_EFER and IA32_PAT exist on every x86-64 CPU; NXE is only set when CPUID
-    // reports NX; the PAT layout keeps entry 0 write-back, which is what every mapping
-    // currently in use (UEFI's and ours) selects except the framebuffer's WC entry.
-    unsafe {
-        if cpu::has_nx() {
-            cpu::wrmsr(cpu::MSR_EFER, cpu::rdmsr(cpu::MSR_EFER) | cpu::EFER_NXE);
-        }
-        cpu::wrmsr(cpu::MSR_PAT, PAT_VALUE);
+    if cpu::has_nx() {
+        // SAFETY: IA32_EFER exists on every x86-64 CPU (long mode is enabled through it);
+        // reading it has no side effect.
+        let efer = unsafe { cpu::rdmsr(cpu::MSR_EFER) };
+        // SAFETY: CPUID reports NX, so EFER.NXE may be set; it only makes bit 63 of page
+        // table entries mean no-execute, and UEFI's current tables do not set that bit
+        // (they would fault without NXE). The other EFER bits are written back unchanged.
+        unsafe { cpu::wrmsr(cpu::MSR_EFER, efer | cpu::EFER_NXE) };
     }
+    // SAFETY: IA32_PAT exists on every x86-64 CPU. PAT_VALUE keeps entries 0-3 (WB, WT,
+    // UC-, UC: the power-on values, all that a mapping without the PAT bit can select, as
+    // UEFI's do) and changes only entries 4-7, which only our new tables select (entry 5,
+    // write-combining, for the framebuffer); no mapping in use changes its memory type.
+    unsafe { cpu::wrmsr(cpu::MSR_PAT, PAT_VALUE) };
     cpu::mask_pic();
     // SAFETY: clearing CR4.PGE only flushes global TLB entries (so no stale global UEFI
     // mapping survives the CR3 switch); PAE stays set and the paging mode is unchanged.
@@ -332,10 +344,10 @@ fn answer_requests(
         }
         // Like Limine: no modules, no response.
         if !loaded.is_empty() {
-            let files = r.alloc_array::<File>(loaded.len())?;
-            let list = r.alloc_array::<u64>(loaded.len())?;
-            for (i, m) in loaded.iter().enumerate() {
-                let f = File {
+            let files = r.alloc_slice::<File>(loaded.len())?;
+            let list = r.alloc_slice::<u64>(loaded.len())?;
+            for ((m, file), ptr) in loaded.iter().zip(files.iter_mut()).zip(list.iter_mut()) {
+                *file = File {
                     revision: 0,
                     address: hhdm(m.phys),
                     size: m.size,
@@ -343,16 +355,12 @@ fn answer_requests(
                     cmdline: hhdm(r.put_cstr(&m.cmdline)?),
                     ..File::default()
                 };
-                // SAFETY: `files` and `list` have room for `loaded.len()` elements.
-                unsafe {
-                    files.add(i).write(f);
-                    list.add(i).write(hhdm(files.add(i) as u64));
-                }
+                *ptr = hhdm(file as *const File as u64);
             }
             let p = r.put(ListResponse {
                 revision: 1,
                 count: loaded.len() as u64,
-                list: hhdm(list as u64),
+                list: hhdm(list.as_ptr() as u64),
             })?;
             answer(k, req, p);
         }
@@ -360,14 +368,16 @@ fn answer_requests(
     if let Some(req) = scan.find(id::FRAMEBUFFER)
         && let Some(fb) = fb
     {
-        let modes = r.alloc_array::<VideoMode>(fb.modes.len())?;
-        let mode_list = r.alloc_array::<u64>(fb.modes.len())?;
-        for (i, m) in fb.modes.iter().enumerate() {
-            // SAFETY: both arrays have room for `fb.modes.len()` elements.
-            unsafe {
-                modes.add(i).write(*m);
-                mode_list.add(i).write(hhdm(modes.add(i) as u64));
-            }
+        let modes = r.alloc_slice::<VideoMode>(fb.modes.len())?;
+        let mode_list = r.alloc_slice::<u64>(fb.modes.len())?;
+        for ((m, mode), ptr) in fb
+            .modes
+            .iter()
+            .zip(modes.iter_mut())
+            .zip(mode_list.iter_mut())
+        {
+            *mode = *m;
+            *ptr = hhdm(mode as *const VideoMode as u64);
         }
         let m = fb.mode;
         let f = r.put(Framebuffer {
@@ -387,7 +397,7 @@ fn answer_requests(
             edid_size: 0,
             edid: 0,
             mode_count: fb.modes.len() as u64,
-            modes: hhdm(mode_list as u64),
+            modes: hhdm(mode_list.as_ptr() as u64),
         })?;
         let list = r.put(hhdm(f))?;
         let p = r.put(ListResponse {
@@ -468,24 +478,20 @@ fn prepare_memmap(
     // Allocating these buffers and ExitBootServices' own buffer add a few descriptors.
     let inputs = n + 64;
     let outputs = 2 * inputs;
-    let response = r.alloc_array::<ListResponse>(1)?;
-    let raw = r.alloc_array::<MemmapEntry>(inputs)?;
-    let bounds = r.alloc_array::<u64>(2 * inputs)?;
-    let out = r.alloc_array::<MemmapEntry>(outputs)?;
-    let ptrs = r.alloc_array::<u64>(outputs)?;
-    // SAFETY: each pointer is a fresh, zeroed, suitably aligned allocation of the given
-    // length in bootloader-reclaimable memory that nothing else refers to; all-zero is a
-    // valid value of these plain-data types; the memory is never freed.
-    let bufs = unsafe {
-        (*response).list = hhdm(ptrs as u64);
-        MemmapBuffers {
-            response: &mut *response,
-            raw: slice::from_raw_parts_mut(raw, inputs),
-            bounds: slice::from_raw_parts_mut(bounds, 2 * inputs),
-            out: slice::from_raw_parts_mut(out, outputs),
-            ptrs: slice::from_raw_parts_mut(ptrs, outputs),
-        }
+    let response = &mut r.alloc_slice::<ListResponse>(1)?[0];
+    let raw = r.alloc_slice::<MemmapEntry>(inputs)?;
+    let bounds = r.alloc_slice::<u64>(2 * inputs)?;
+    let out = r.alloc_slice::<MemmapEntry>(outputs)?;
+    let ptrs = r.alloc_slice::<u64>(outputs)?;
+    response.list = hhdm(ptrs.as_ptr() as u64);
+    let response_addr = response as *const ListResponse as u64;
+    let bufs = MemmapBuffers {
+        response,
+        raw,
+        bounds,
+        out,
+        ptrs,
     };
-    requests::set_response(k.bytes, req, hhdm(response as u64));
+    requests::set_response(k.bytes, req, hhdm(response_addr));
     Ok(Some(bufs))
 }

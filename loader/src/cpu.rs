@@ -110,12 +110,12 @@ pub unsafe fn inb(port: u16) -> u8 {
 
 /// Masks every IRQ of both legacy 8259 PICs.
 pub fn mask_pic() {
-    // SAFETY: writing the interrupt mask registers of the PICs only masks IRQs; on a machine
-    // without PICs the ports are unused.
-    unsafe {
-        outb(0x21, 0xff);
-        outb(0xa1, 0xff);
-    }
+    // SAFETY: port 0x21 is the master PIC's interrupt mask register: writing 0xff only
+    // masks IRQs 0-7 (on a machine without PICs the port is unused).
+    unsafe { outb(0x21, 0xff) };
+    // SAFETY: port 0xa1 is the slave PIC's interrupt mask register: writing 0xff only masks
+    // IRQs 8-15 (on a machine without PICs the port is unused).
+    unsafe { outb(0xa1, 0xff) };
 }
 
 /// Disables interrupts and halts forever.

@@ -6,7 +6,6 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use uefi::CString16;
@@ -14,8 +13,29 @@ use uefi::boot::{self, MemoryType, ScopedProtocol};
 use uefi::proto::media::file::{Directory, File, FileAttribute, FileInfo, FileMode, RegularFile};
 use uefi::proto::media::fs::SimpleFileSystem;
 
+use loader_core::limits::{self, TooLarge};
+
 use crate::Fatal;
-use crate::mem::alloc_pages;
+use crate::mem::{alloc_pages, largest_free_block};
+
+/// Which size bound a file read from the boot volume must respect.
+#[derive(Clone, Copy)]
+pub enum Bound {
+    /// `limine.conf`: at most [`limits::MAX_CONFIG_BYTES`].
+    Config,
+    /// Kernel, modules: no larger than the largest free block of memory.
+    FreeMemory,
+}
+
+impl Bound {
+    fn check(self, path: &str, size: u64) -> Result<(), Fatal> {
+        let r = match self {
+            Self::Config => limits::check_config_size(path, size),
+            Self::FreeMemory => limits::check_fits(path, size, largest_free_block()?),
+        };
+        r.map_err(|e: TooLarge| Fatal::new(format!("{e}")))
+    }
+}
 
 /// The root directory of the boot volume.
 pub struct BootVolume {
@@ -87,23 +107,26 @@ impl BootVolume {
         Ok(())
     }
 
-    /// Reads a whole file into loader memory; `Ok(None)` if it does not exist.
-    pub fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, Fatal> {
+    /// Reads a whole file into loader memory; `Ok(None)` if it does not exist. A file
+    /// larger than `bound` allows, or than the memory left, is refused by name.
+    pub fn read(&mut self, path: &str, bound: Bound) -> Result<Option<Vec<u8>>, Fatal> {
         let Some(mut f) = self.open_file(path)? else {
             return Ok(None);
         };
         let size = Self::size(&mut f, path)?;
-        let mut buf = vec![
-            0u8;
-            usize::try_from(size)
-                .map_err(|_| Fatal::new(format!("`{path}` is too large")))?
-        ];
+        bound.check(path, size)?;
+        let no_memory = || Fatal::new(format!("not enough memory to read `{path}` ({size} bytes)"));
+        let len = usize::try_from(size).map_err(|_| no_memory())?;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len).map_err(|_| no_memory())?;
+        buf.resize(len, 0);
         Self::read_all(&mut f, &mut buf, path)?;
         Ok(Some(buf))
     }
 
     /// Reads a whole file into fresh 4 KiB-aligned pages of memory type `ty`; returns
-    /// `(physical address, size)`, or `Ok(None)` if it does not exist.
+    /// `(physical address, size)`, or `Ok(None)` if it does not exist. A file larger than
+    /// the largest free block of memory is refused by name.
     pub fn read_to_pages(
         &mut self,
         path: &str,
@@ -113,7 +136,8 @@ impl BootVolume {
             return Ok(None);
         };
         let size = Self::size(&mut f, path)?;
-        let phys = alloc_pages(ty, size, path)?;
+        Bound::FreeMemory.check(path, size)?;
+        let phys = alloc_pages(ty, size, &format!("`{path}`"))?;
         // SAFETY: `alloc_pages` returned at least `size` bytes of fresh, identity-mapped
         // memory owned by nobody else.
         let buf = unsafe { core::slice::from_raw_parts_mut(phys as *mut u8, size as usize) };

@@ -89,6 +89,9 @@ global_asm!(
     "rustos_loader_trampoline_end:",
 );
 
+// SAFETY: both symbols are defined by the `global_asm!` above: the trampoline takes its
+// one argument in rdi (the sysv64 convention declared here) and never returns; the end
+// label is only used for its address.
 unsafe extern "sysv64" {
     fn rustos_loader_trampoline(args: *const HandoffArgs) -> !;
     static rustos_loader_trampoline_end: u8;
@@ -110,6 +113,7 @@ pub fn trampoline_range() -> (u64, u64) {
 /// the GDT; EFER.NXE must be set if those tables use NX; the entry point must have been
 /// validated.
 pub unsafe fn enter_kernel(args: &HandoffArgs) -> ! {
-    // SAFETY: the caller guarantees the state the trampoline relies on.
+    // SAFETY: `args` is a valid reference for the trampoline to read (in rdi, as declared),
+    // and the caller guarantees the machine state it switches into (see `# Safety`).
     unsafe { rustos_loader_trampoline(args) }
 }

@@ -10,6 +10,7 @@
 //! bytes (config, ELF checks, request scan, memory map, page-table layout) is in
 //! `loader-core`, where it is unit-tested on the host.
 #![no_std]
+#![warn(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 extern crate alloc;

@@ -8,12 +8,14 @@
 //! All addresses here are physical; UEFI identity-maps memory, so before the CR3 switch a
 //! physical address is also a valid pointer.
 
-use core::ptr;
+use core::mem::MaybeUninit;
+use core::{ptr, slice};
 
-use loader_core::memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
 use loader_core::protocol::HHDM_OFFSET;
-use loader_core::{PAGE_SIZE, align_up};
+use loader_core::uefi_memmap::{UEFI_BOOTLOADER_RECLAIMABLE, UEFI_EXECUTABLE_AND_MODULES};
+use loader_core::{PAGE_SIZE, align_up, limits};
 use uefi::boot::{self, AllocateType, MemoryType};
+use uefi::mem::memory_map::MemoryMap;
 
 use crate::Fatal;
 
@@ -25,6 +27,16 @@ pub const RECLAIMABLE: MemoryType = MemoryType::custom(UEFI_BOOTLOADER_RECLAIMAB
 /// The HHDM address of a physical address: what every response pointer holds.
 pub const fn hhdm(phys: u64) -> u64 {
     phys + HHDM_OFFSET
+}
+
+/// The largest block of free (conventional) memory right now, in bytes: the most one
+/// allocation of contiguous pages can get.
+pub fn largest_free_block() -> Result<u64, Fatal> {
+    let map = boot::memory_map(MemoryType::LOADER_DATA)
+        .map_err(|e| Fatal::new(alloc::format!("GetMemoryMap failed ({:?})", e.status())))?;
+    Ok(limits::largest_free_block(
+        map.entries().map(|d| (d.ty.0, d.phys_start, d.page_count)),
+    ))
 }
 
 /// Allocates zeroed, 4 KiB-aligned, physically contiguous memory of `bytes` (at least one
@@ -39,7 +51,8 @@ pub fn alloc_pages(ty: MemoryType, bytes: u64, what: &str) -> Result<u64, Fatal>
             e.status()
         ))
     })?;
-    // SAFETY: UEFI just gave us `pages` pages at `p`, identity-mapped and unused by anyone.
+    // SAFETY: AllocatePages just gave us `pages` pages at `p`, identity-mapped (so `p` is a
+    // valid pointer to all of them) and used by nothing else; zeroing them is in bounds.
     unsafe { ptr::write_bytes(p.as_ptr(), 0, (pages * PAGE_SIZE) as usize) };
     Ok(p.as_ptr() as u64)
 }
@@ -56,26 +69,53 @@ impl Reclaim {
         Self { next: 0, end: 0 }
     }
 
-    /// Zeroed space for `count` values of `T` (16-byte aligned); physical address.
-    pub fn alloc_array<T>(&mut self, count: usize) -> Result<*mut T, Fatal> {
-        let size = (core::mem::size_of::<T>() * count).max(1) as u64;
-        let start = align_up(self.next, 16).unwrap_or(u64::MAX);
+    /// Zeroed space for `count` values of `T`, aligned to 16 bytes or more if `T` needs
+    /// it; physical address (identity-mapped while boot services run).
+    fn alloc_array<T>(&mut self, count: usize) -> Result<*mut T, Fatal> {
+        let too_large = || Fatal::new("boot responses are too large");
+        let size = core::mem::size_of::<T>()
+            .checked_mul(count)
+            .ok_or_else(too_large)?
+            .max(1) as u64;
+        let align = core::mem::align_of::<T>().max(16) as u64;
+        let start = align_up(self.next, align).ok_or_else(too_large)?;
         if self.next == 0 || start.saturating_add(size) > self.end {
+            // A fresh chunk is page-aligned, which satisfies any `align` up to 4 KiB.
             let chunk = size.max(16 * PAGE_SIZE);
             let p = alloc_pages(RECLAIMABLE, chunk, "boot responses")?;
             self.next = p;
-            self.end = p + align_up(chunk, PAGE_SIZE).unwrap_or(chunk);
+            self.end = p + align_up(chunk, PAGE_SIZE).ok_or_else(too_large)?;
         }
-        let start = align_up(self.next, 16).unwrap_or(u64::MAX);
+        let start = align_up(self.next, align).ok_or_else(too_large)?;
         self.next = start + size;
         Ok(start as *mut T)
+    }
+
+    /// `count` values of `T`, each `T::default()`, in reclaimable memory that is never
+    /// freed (hence `'static`). The slice's address is what responses point to.
+    pub fn alloc_slice<T: Copy + Default>(
+        &mut self,
+        count: usize,
+    ) -> Result<&'static mut [T], Fatal> {
+        let p = self.alloc_array::<T>(count)?;
+        // SAFETY: `p` is the start of `count * size_of::<T>()` bytes allocated just now for
+        // this slice alone, aligned for `T`, and never freed; `MaybeUninit` has no validity
+        // requirement, so viewing the bytes as uninitialised `T`s is sound.
+        let raw: &'static mut [MaybeUninit<T>] =
+            unsafe { slice::from_raw_parts_mut(p.cast::<MaybeUninit<T>>(), count) };
+        for slot in raw.iter_mut() {
+            slot.write(T::default());
+        }
+        // SAFETY: every element of `raw` was initialised by the loop above, and
+        // `MaybeUninit<T>` has the same layout as `T`.
+        Ok(unsafe { &mut *(raw as *mut [MaybeUninit<T>] as *mut [T]) })
     }
 
     /// Stores `value` in reclaimable memory and returns its physical address.
     pub fn put<T>(&mut self, value: T) -> Result<u64, Fatal> {
         let p = self.alloc_array::<T>(1)?;
-        // SAFETY: `p` is fresh, aligned (16 >= align_of for every response type) and large
-        // enough for one `T`.
+        // SAFETY: `p` was just allocated for one `T` alone, aligned for `T`, and is never
+        // freed; writing does not drop the (zeroed) bytes that were there.
         unsafe { p.write(value) };
         Ok(p as u64)
     }
@@ -83,8 +123,9 @@ impl Reclaim {
     /// Stores `s` as a NUL-terminated C string and returns its physical address.
     pub fn put_cstr(&mut self, s: &str) -> Result<u64, Fatal> {
         let p = self.alloc_array::<u8>(s.len() + 1)?;
-        // SAFETY: `p` has room for `len + 1` bytes; the memory was zeroed so the terminator
-        // is already there.
+        // SAFETY: `p` was just allocated with room for `s.len() + 1` bytes, so it does not
+        // overlap `s` and the copy stays in bounds; the last byte stays zero (the
+        // terminator) because the allocation is zeroed.
         unsafe { ptr::copy_nonoverlapping(s.as_ptr(), p, s.len()) };
         Ok(p as u64)
     }

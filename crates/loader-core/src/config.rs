@@ -8,7 +8,10 @@
 //! Syntax handled (from Limine's CONFIG.md, v8):
 //! - blank lines and lines whose first non-blank character is `#` are ignored;
 //! - `${NAME}=value` defines a macro, `${NAME}` expands it anywhere after; `${ARCH}` is
-//!   built in (`x86-64`);
+//!   built in (`x86-64`). Values expand where they are defined, so each line can double
+//!   the text: one expansion may produce at most [`MAX_EXPANSION_BYTES`], a whole file
+//!   [`MAX_EXPANDED_TOTAL`], and the file itself may be at most [`MAX_CONFIG_BYTES`]
+//!   (errors name the line);
 //! - `key: value` options; keys are case-insensitive, whitespace around key and value is
 //!   ignored; options before the first entry are global (`timeout`, `serial`,
 //!   `default_entry`, ...);
@@ -22,6 +25,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+
+use crate::limits::{MAX_CONFIG_BYTES, MAX_EXPANDED_TOTAL, MAX_EXPANSION_BYTES};
 
 /// The value of `${ARCH}` on this loader's only architecture.
 pub const ARCH: &str = "x86-64";
@@ -55,6 +60,28 @@ impl ConfigError {
         Self {
             line: None,
             message: message.into(),
+        }
+    }
+}
+
+impl ConfigError {
+    /// The error with the configuration file's path, e.g.
+    /// ``"`/boot/limine/limine.conf` line 3: ..."``.
+    pub fn in_file<'a>(&'a self, path: &'a str) -> impl fmt::Display + 'a {
+        InFile { error: self, path }
+    }
+}
+
+struct InFile<'a> {
+    error: &'a ConfigError,
+    path: &'a str,
+}
+
+impl fmt::Display for InFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.error.line {
+            Some(l) => write!(f, "`{}` line {l}: {}", self.path, self.error.message),
+            None => write!(f, "`{}`: {}", self.path, self.error.message),
         }
     }
 }
@@ -250,34 +277,72 @@ impl Config {
     }
 }
 
-/// Expands `${NAME}` using `macros`; unknown macros expand to "" like Limine does.
-fn expand(s: &str, macros: &[(String, String)]) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let name = &after[..end];
-                if let Some((_, v)) = macros.iter().rev().find(|(k, _)| k == name) {
-                    out.push_str(v);
-                }
-                rest = &after[end + 1..];
+/// The macros defined so far, and how much text expansions have produced in total.
+struct Macros {
+    defs: Vec<(String, String)>,
+    total: usize,
+}
+
+impl Macros {
+    /// Expands `${NAME}` in `s`; unknown macros expand to "" like Limine does. Refuses
+    /// (naming `line`) to produce more than [`MAX_EXPANSION_BYTES`], or to take the
+    /// file's total past [`MAX_EXPANDED_TOTAL`]: nothing larger is ever allocated.
+    fn expand(&mut self, s: &str, line: usize) -> Result<String, ConfigError> {
+        let mut out = String::new();
+        let push = |out: &mut String, piece: &str| {
+            if out.len() + piece.len() > MAX_EXPANSION_BYTES {
+                return Err(ConfigError::at(
+                    line,
+                    format!(
+                        "macro expansion longer than {MAX_EXPANSION_BYTES} bytes (macros expand where they are defined: does each line double the last?)"
+                    ),
+                ));
             }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
+            out.push_str(piece);
+            Ok(())
+        };
+        let mut rest = s;
+        while let Some(start) = rest.find("${") {
+            push(&mut out, &rest[..start])?;
+            let after = &rest[start + 2..];
+            match after.find('}') {
+                Some(end) => {
+                    let name = &after[..end];
+                    if let Some((_, v)) = self.defs.iter().rev().find(|(k, _)| k == name) {
+                        push(&mut out, v)?;
+                    }
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    push(&mut out, &rest[start..])?;
+                    rest = "";
+                }
             }
         }
+        push(&mut out, rest)?;
+        self.total += out.len();
+        if self.total > MAX_EXPANDED_TOTAL {
+            return Err(ConfigError::at(
+                line,
+                format!("macro expansions exceed {MAX_EXPANDED_TOTAL} bytes in total"),
+            ));
+        }
+        Ok(out)
     }
-    out.push_str(rest);
-    out
 }
 
 /// Parses a whole `limine.conf`.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
-    let mut macros: Vec<(String, String)> = alloc::vec![("ARCH".to_owned(), ARCH.to_owned())];
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::new(format!(
+            "{} bytes; a limine.conf may be at most {MAX_CONFIG_BYTES} bytes",
+            text.len()
+        )));
+    }
+    let mut macros = Macros {
+        defs: alloc::vec![("ARCH".to_owned(), ARCH.to_owned())],
+        total: 0,
+    };
     let mut globals = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
 
@@ -300,8 +365,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             if name.is_empty() || name.contains('}') {
                 return Err(ConfigError::at(line_no, "malformed macro name"));
             }
-            let value = expand(value.trim(), &macros);
-            macros.push((name.to_owned(), value));
+            let value = macros.expand(value.trim(), line_no)?;
+            macros.defs.push((name.to_owned(), value));
             continue;
         }
         if line.starts_with('/') {
@@ -311,7 +376,7 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
                 return Err(ConfigError::at(line_no, "entry with an empty name"));
             }
             entries.push(Entry {
-                name: expand(name, &macros),
+                name: macros.expand(name, line_no)?,
                 depth,
                 line: line_no,
                 options: Vec::new(),
@@ -333,7 +398,7 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
         }
         let opt = Opt {
             key: key.to_ascii_lowercase(),
-            value: expand(value.trim(), &macros),
+            value: macros.expand(value.trim(), line_no)?,
             line: line_no,
         };
         match entries.last_mut() {
@@ -493,6 +558,123 @@ mod tests {
         let b = boot_spec(text).unwrap();
         assert_eq!(b.kernel_path, "boot():/boot/kernel-x86-64");
         assert_eq!(b.modules[0].path, "boot():/boot/x");
+    }
+
+    /// `${A}=xxxxxxxx`, then `${Mk}=${Mk-1}${Mk-1}` on each following line.
+    fn doubling(lines: usize) -> String {
+        let mut text = String::from("${M0}=xxxxxxxx\n");
+        for k in 1..lines {
+            text.push_str(&format!("${{M{k}}}=${{M{}}}${{M{}}}\n", k - 1, k - 1));
+        }
+        text + "/E\nprotocol: limine\nkernel_path: boot():/k\n"
+    }
+
+    #[test]
+    fn doubling_macros_are_refused_at_the_line_that_overflows() {
+        // Line k holds 8 * 2^(k-1) bytes: line 10 has 4096 (allowed), line 11 8192.
+        assert!(parse(&doubling(10)).is_ok());
+        // 24 lines would be 64 MiB unbounded (35, as in the bug report, 128 GiB).
+        let e = parse(&doubling(24)).unwrap_err();
+        assert_eq!(e.line, Some(11), "{e}");
+        assert!(e.message.contains("longer than 4096 bytes"), "{e}");
+        assert_eq!(
+            e.in_file("/boot/limine/limine.conf").to_string(),
+            alloc::format!("`/boot/limine/limine.conf` line 11: {}", e.message)
+        );
+    }
+
+    #[test]
+    fn expansions_are_bounded_in_total() {
+        // Each line expands to 3,000 bytes (under the per-expansion bound); together they
+        // would reach 300 KB.
+        let mut text = alloc::format!("${{K}}={}\n", "k".repeat(1000));
+        for i in 0..100 {
+            text.push_str(&alloc::format!("${{V{i}}}=${{K}}${{K}}${{K}}\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("in total"), "{e}");
+        // 1,000 + 3,000 * n > 262,144 first at n = 88, on line 1 + 88.
+        assert_eq!(e.line, Some(89));
+        // Option values count too.
+        let mut text = alloc::format!("${{K}}={}\n/E\n", "k".repeat(4000));
+        for _ in 0..80 {
+            text.push_str("cmdline: ${K}\n");
+        }
+        assert!(parse(&text).unwrap_err().message.contains("in total"));
+    }
+
+    #[test]
+    fn oversized_file_is_refused() {
+        let big = "#".repeat(MAX_CONFIG_BYTES as usize + 1);
+        let e = parse(&big).unwrap_err();
+        assert_eq!(e.line, None);
+        assert!(e.message.contains("at most 65536 bytes"), "{e}");
+        // A comment-only file at the bound is fine (and has no entry).
+        let e = parse(&"#".repeat(MAX_CONFIG_BYTES as usize)).unwrap();
+        assert!(e.entries.is_empty());
+    }
+
+    /// A small deterministic PRNG (xorshift64*), so that failures reproduce.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[test]
+    fn random_macro_files_stay_within_the_bounds() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut refused = 0;
+        for _ in 0..500 {
+            // Up to 12 macros, each built from 1 to 3 earlier ones (mostly the last) and some
+            // text. Unbounded, that grows to 3^12 * 160 bytes at most: finite on any machine.
+            let n = 1 + rng.below(12) as usize;
+            let mut text = String::new();
+            for k in 0..n {
+                text.push_str(&alloc::format!("${{M{k}}}="));
+                for _ in 0..1 + rng.below(3) {
+                    let r = match rng.below(4) {
+                        0..3 if k > 0 => k as u64 - 1,
+                        _ => rng.below(k as u64 + 2), // sometimes an undefined name
+                    };
+                    text.push_str(&alloc::format!("${{M{r}}}"));
+                }
+                let lit = rng.below(160) as usize;
+                text.push_str(&"abc/".repeat(lit / 4));
+                if rng.below(8) == 0 {
+                    text.push_str("${unterminated");
+                }
+                text.push('\n');
+            }
+            text.push_str(&alloc::format!(
+                "/E\nprotocol: limine\nkernel_path: boot():/${{M{}}}\n",
+                rng.below(n as u64)
+            ));
+            match parse(&text) {
+                Ok(c) => {
+                    let total: usize = c.entries[0].options.iter().map(|o| o.value.len()).sum();
+                    assert!(total <= MAX_EXPANDED_TOTAL);
+                    for o in &c.entries[0].options {
+                        assert!(o.value.len() <= MAX_EXPANSION_BYTES, "{text}");
+                    }
+                }
+                Err(e) => {
+                    refused += 1;
+                    let line = e.line.expect("expansion errors name their line");
+                    assert!(line >= 1 && line <= n + 3, "{e}");
+                    assert!(e.message.contains("macro expansion"), "{e}");
+                }
+            }
+        }
+        // The generator must really reach the bound sometimes, or this tests nothing.
+        assert!(refused > 10, "only {refused} of 500 files hit the bound");
     }
 
     #[test]

@@ -9,16 +9,18 @@
 //! The crate is `no_std` + `alloc`. Code that runs after ExitBootServices (memory-map
 //! conversion) never allocates: it works in caller-provided buffers.
 #![no_std]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
 pub mod config;
 pub mod elf;
 pub mod gdt;
-pub mod memmap;
+pub mod limits;
 pub mod paging;
 pub mod protocol;
 pub mod requests;
+pub mod uefi_memmap;
 
 /// Size of a small page.
 pub const PAGE_SIZE: u64 = 0x1000;

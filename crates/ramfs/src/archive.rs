@@ -17,7 +17,8 @@
 //!   bytes), unknown type flags (POSIX: skip their data), a missing second zero block, and
 //!   a final file whose padding was cut off.
 //!
-//! Both readers only ever borrow from the archive: file contents are slices of it.
+//! Both readers only ever borrow from the archive: file contents and link targets are
+//! slices of it.
 
 use tar_no_std::TarArchiveRef;
 
@@ -26,8 +27,10 @@ pub(crate) const BLOCK: usize = 512;
 
 const NAME: core::ops::Range<usize> = 0..100;
 const SIZE: core::ops::Range<usize> = 124..136;
+const MTIME: core::ops::Range<usize> = 136..148;
 const CHKSUM: core::ops::Range<usize> = 148..156;
 const TYPEFLAG: usize = 156;
+const LINKNAME: core::ops::Range<usize> = 157..257;
 const MAGIC: core::ops::Range<usize> = 257..263;
 const VERSION: core::ops::Range<usize> = 263..265;
 const PREFIX: core::ops::Range<usize> = 345..500;
@@ -42,6 +45,11 @@ pub(crate) struct Header<'a> {
     pub prefix: Option<&'a str>,
     /// The `name` field, `None` when not UTF-8.
     pub name: Option<&'a str>,
+    /// The `linkname` field (a link's target), `None` when not UTF-8.
+    pub linkname: Option<&'a str>,
+    /// The `mtime` field in seconds; 0 when it is not an octal number (a time is not worth
+    /// rejecting an entry for).
+    pub mtime: u64,
     /// The bytes after the header that belong to this entry (file contents, or the
     /// contents of an extended header); empty for types without data.
     pub payload: &'a [u8],
@@ -136,11 +144,16 @@ pub(crate) fn read_tar_no_std<'a>(
         } else {
             Some("")
         };
+        let block = bytes
+            .get(offset..offset.saturating_add(BLOCK))
+            .unwrap_or(&[]);
         let header = Header {
             offset,
             typeflag,
             prefix,
             name: hdr.name.as_str().ok(),
+            linkname: hdr.linkname.as_str().ok(),
+            mtime: mtime(block),
             payload,
         };
         if !f(header) {
@@ -214,6 +227,8 @@ pub(crate) fn walk_blocks<'a>(bytes: &'a [u8], f: &mut impl FnMut(Header<'a>) ->
             typeflag,
             prefix,
             name: core::str::from_utf8(cstr(field(block, NAME))).ok(),
+            linkname: core::str::from_utf8(cstr(field(block, LINKNAME))).ok(),
+            mtime: mtime(block),
             payload,
         };
         if !f(header) {
@@ -221,6 +236,11 @@ pub(crate) fn walk_blocks<'a>(bytes: &'a [u8], f: &mut impl FnMut(Header<'a>) ->
         }
         offset = next;
     }
+}
+
+/// A header's modification time in seconds (0 if unreadable).
+fn mtime(block: &[u8]) -> u64 {
+    parse_octal(field(block, MTIME)).map_or(0, |t| t as u64)
 }
 
 fn field(block: &[u8], range: core::ops::Range<usize>) -> &[u8] {
@@ -266,17 +286,30 @@ fn checksum_ok(block: &[u8]) -> bool {
     stored == unsigned || isize::try_from(stored).is_ok_and(|s| s == signed)
 }
 
-/// What one archive entry contributes to the tree.
+/// What one archive entry contributes to the tree. Times are in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Item<'a> {
     File {
         path: Path<'a>,
         data: &'a [u8],
+        mtime: u64,
     },
     Dir {
         path: Path<'a>,
+        mtime: u64,
     },
-    /// Not a file or directory (link, device, FIFO, unknown type).
+    /// A symbolic link (type `2`); the target is `None` when not UTF-8.
+    Symlink {
+        path: Path<'a>,
+        target: Option<&'a str>,
+        mtime: u64,
+    },
+    /// Another name for an earlier entry (type `1`): `target` is that entry's path.
+    HardLink {
+        path: Path<'a>,
+        target: Path<'a>,
+    },
+    /// Not a file, directory or link (device, FIFO, unknown type).
     Skipped,
 }
 
@@ -285,12 +318,15 @@ pub(crate) enum Item<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Path<'a>(pub Option<(&'a str, &'a str)>);
 
-/// Turns headers into entries: applies GNU long names (`L`) and pax `path` records (`x`)
-/// to the entry that follows them, and drops the other metadata records (`g`, `K`).
+/// Turns headers into entries: applies GNU long names and link targets (`L`, `K`) and pax
+/// `path` and `linkpath` records (`x`) to the entry that follows them, and drops global
+/// pax records (`g`).
 #[derive(Debug, Default)]
 pub(crate) struct Assembler<'a> {
     long_name: Option<Option<&'a str>>,
+    long_link: Option<Option<&'a str>>,
     pax_path: Option<Option<&'a str>>,
+    pax_link: Option<Option<&'a str>>,
 }
 
 impl<'a> Assembler<'a> {
@@ -300,13 +336,20 @@ impl<'a> Assembler<'a> {
                 self.long_name = Some(core::str::from_utf8(cstr(h.payload)).ok());
                 None
             }
+            b'K' => {
+                self.long_link = Some(core::str::from_utf8(cstr(h.payload)).ok());
+                None
+            }
             b'x' => {
-                if let Some(path) = pax_path(h.payload) {
+                if let Some(path) = pax_record(h.payload, b"path=") {
                     self.pax_path = Some(path);
+                }
+                if let Some(link) = pax_record(h.payload, b"linkpath=") {
+                    self.pax_link = Some(link);
                 }
                 None
             }
-            b'g' | b'K' => None,
+            b'g' => None,
             t => {
                 let overridden = self.pax_path.take().or(self.long_name.take());
                 self.long_name = None;
@@ -314,17 +357,31 @@ impl<'a> Assembler<'a> {
                     Some(name) => Path(name.map(|n| ("", n))),
                     None => Path(h.prefix.zip(h.name)),
                 };
+                let link = self.pax_link.take().or(self.long_link.take());
+                self.long_link = None;
+                let target = link.unwrap_or(h.linkname);
                 let trailing_slash = path.0.is_some_and(|(_, n)| n.ends_with('/'));
+                let mtime = h.mtime;
                 Some(match t {
                     // Old tars mark directories only by a trailing slash.
                     b'0' | b'\0' | b'7' if trailing_slash && h.payload.is_empty() => {
-                        Item::Dir { path }
+                        Item::Dir { path, mtime }
                     }
                     b'0' | b'\0' | b'7' => Item::File {
                         path,
                         data: h.payload,
+                        mtime,
                     },
-                    b'5' => Item::Dir { path },
+                    b'5' => Item::Dir { path, mtime },
+                    b'2' => Item::Symlink {
+                        path,
+                        target,
+                        mtime,
+                    },
+                    b'1' => Item::HardLink {
+                        path,
+                        target: Path(target.map(|t| ("", t))),
+                    },
                     _ => Item::Skipped,
                 })
             }
@@ -332,9 +389,10 @@ impl<'a> Assembler<'a> {
     }
 }
 
-/// The last `path` record of a pax extended header, if any. `Some(None)` when it is not
-/// UTF-8. Records are `"<len> <key>=<value>\n"`, `<len>` counting the whole record.
-fn pax_path(mut data: &[u8]) -> Option<Option<&str>> {
+/// The value of the last record starting with `key` (e.g. `b"path="`) in a pax extended
+/// header, if any; `Some(None)` when it is not UTF-8. Records are
+/// `"<len> <key>=<value>\n"`, `<len>` counting the whole record.
+fn pax_record<'a>(mut data: &'a [u8], key: &[u8]) -> Option<Option<&'a str>> {
     let mut found = None;
     while !data.is_empty() {
         let space = data.iter().position(|&b| b == b' ')?;
@@ -345,7 +403,7 @@ fn pax_path(mut data: &[u8]) -> Option<Option<&str>> {
         let record = data.get(space + 1..len)?;
         data = data.get(len..)?;
         let record = record.strip_suffix(b"\n").unwrap_or(record);
-        if let Some(value) = record.strip_prefix(b"path=") {
+        if let Some(value) = record.strip_prefix(key) {
             found = Some(core::str::from_utf8(value).ok());
         }
     }

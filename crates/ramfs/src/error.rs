@@ -2,7 +2,8 @@
 //!
 //! The kernel shell prints them as `cmd: path: message`, so every variant has a short,
 //! lower-case, errno-style message and [`FsError::context`] builds that line without
-//! allocating.
+//! allocating. A WASI or POSIX layer maps each variant to one errno
+//! ([`FsError::errno_name`] says which).
 
 use core::fmt;
 
@@ -34,6 +35,18 @@ pub enum FsError {
     /// The operation would take the tree past its space limit ([`crate::Fs::set_limit`]);
     /// nothing was changed.
     NoSpace,
+    /// Resolving the path followed more than [`crate::MAX_SYMLINKS`] symbolic links (a loop,
+    /// most likely), or the node API was asked not to follow a link it met last.
+    Loop,
+    /// A path given to the node API leads above the directory it is confined to (see
+    /// [`crate::At`]).
+    EscapesRoot,
+    /// Not allowed on this kind of node: a hard link to a directory.
+    NotPermitted,
+    /// A [`crate::NodeId`] names a node that no longer exists.
+    StaleHandle,
+    /// A file offset or length past what a file can hold.
+    FileTooLarge,
 }
 
 impl FsError {
@@ -51,6 +64,34 @@ impl FsError {
             Self::OutOfMemory => "out of memory",
             Self::InvalidArgument => "invalid argument",
             Self::NoSpace => "no space left on device",
+            Self::Loop => "too many levels of symbolic links",
+            Self::EscapesRoot => "path leads outside its directory",
+            Self::NotPermitted => "operation not permitted",
+            Self::StaleHandle => "stale file handle",
+            Self::FileTooLarge => "file too large",
+        }
+    }
+
+    /// The POSIX errno a system would report, e.g. `"ENOENT"`. Two need a choice:
+    /// [`FsError::TooDeep`] is `ENAMETOOLONG` (POSIX has no "too many components"), and
+    /// [`FsError::EscapesRoot`] is `ENOTCAPABLE`, the name WASI preview 1 and Capsicum use
+    /// (POSIX itself would say `EPERM`).
+    pub const fn errno_name(self) -> &'static str {
+        match self {
+            Self::NotFound => "ENOENT",
+            Self::IsADirectory => "EISDIR",
+            Self::NotADirectory => "ENOTDIR",
+            Self::AlreadyExists => "EEXIST",
+            Self::NameTooLong | Self::TooDeep => "ENAMETOOLONG",
+            Self::InvalidPath | Self::InvalidArgument => "EINVAL",
+            Self::DirectoryNotEmpty => "ENOTEMPTY",
+            Self::OutOfMemory => "ENOMEM",
+            Self::NoSpace => "ENOSPC",
+            Self::Loop => "ELOOP",
+            Self::EscapesRoot => "ENOTCAPABLE",
+            Self::NotPermitted => "EPERM",
+            Self::StaleHandle => "ESTALE",
+            Self::FileTooLarge => "EFBIG",
         }
     }
 

@@ -100,19 +100,29 @@ impl ImportIndex {
         tree.root = insert(&mut tree.links, tree.root, new, &cmp);
     }
 
-    /// The child of `dir` named `name`. Falls back to a scan for a directory without a
-    /// tree (there is none: every directory import creates gets one).
-    pub(crate) fn find(&self, fs: &Fs<'_>, dir: usize, name: &str) -> Result<Option<usize>> {
+    /// The position in `dir` of the entry named `name`, and the node it names. Falls back
+    /// to a scan for a directory without a tree (there is none: every directory import
+    /// creates gets one).
+    pub(crate) fn find(
+        &self,
+        fs: &Fs<'_>,
+        dir: usize,
+        name: &str,
+    ) -> Result<Option<(usize, usize)>> {
         let entries = fs.entries_of(dir)?;
         let Some(tree) = self.tree(dir).and_then(|t| self.trees.get(t)) else {
-            return Ok(entries.iter().find(|e| e.name == name).map(|e| e.node));
+            return Ok(entries
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.name == name)
+                .map(|(pos, e)| (pos, e.node)));
         };
         let mut cur = tree.root;
         while let Some(link) = tree.links.get(cur as usize) {
             let e = entries.get(cur as usize).ok_or(FsError::NotFound)?;
             count_work(1);
             cur = match name.cmp(&e.name) {
-                Ordering::Equal => return Ok(Some(e.node)),
+                Ordering::Equal => return Ok(Some((cur as usize, e.node))),
                 Ordering::Less => link.left,
                 Ordering::Greater => link.right,
             };

@@ -28,26 +28,41 @@
 //! The walker also reads what tar-no-std does not support but is not damage, notably the
 //! GNU long-name records that GNU tar writes for names over 100 bytes.
 //!
-//! Entries that are neither regular files nor directories (symlinks, hard links, devices,
-//! FIFOs) are skipped and counted in the warning. Extended-header records are applied, not
-//! counted: GNU `L` long names and pax `path` records rename the entry that follows them;
-//! other pax and GNU metadata (timestamps, long link targets) is ignored. Directories come
-//! from explicit entries and from the paths of files (`a/b/c.txt` creates `/a` and `/a/b`).
-//! A later entry for the same file path replaces an earlier one, as extracting would; an
-//! entry whose path runs into a file where a directory is needed (or the reverse) is
-//! skipped and counted. Names go through the same rules as run-time paths (below); an entry
-//! whose name breaks them, or is not UTF-8, is skipped and counted.
+//! Files, directories, symbolic links and hard links are served; other entries (devices,
+//! FIFOs, unknown types) are skipped and counted in the warning. Extended-header records
+//! are applied, not counted: GNU `L`/`K` long names and link targets and pax `path` and
+//! `linkpath` records apply to the entry that follows them; other metadata is ignored
+//! except the modification time, which nodes take. Directories come from explicit entries
+//! and from the paths of files (`a/b/c.txt` creates `/a` and `/a/b`). A later entry for
+//! the same path replaces an earlier one, as extracting would; an entry whose path runs
+//! into a file or a link where a directory is needed (or the reverse) is skipped and
+//! counted, and so is a hard link to something the archive has not served before it.
+//! Names go through the same rules as run-time paths (below); an entry whose name breaks
+//! them, or is not UTF-8, is skipped and counted. See `import.rs`.
 //!
-//! # Paths
+//! # Two ways in: paths for the shell, nodes for programs
 //!
-//! Paths are `/`-separated; relative paths are resolved against a current directory that
-//! the caller keeps ([`Fs::resolve`]); every other method takes an absolute path (a
-//! relative one is taken from `/`). `.` and `..` are resolved lexically (there are no
-//! symlinks, so that is exact), `..` at `/` stays at `/`, and repeated or trailing slashes
-//! are ignored. Names are at most [`MAX_NAME_LEN`] bytes and contain no `/` or NUL; paths
-//! are at most [`MAX_PATH_LEN`] bytes and [`MAX_DEPTH`] components. The bounds keep every
-//! path operation free of heap allocation and recursion bounded on a kernel stack; moves
-//! and copies that would push a subtree past them are refused.
+//! The shell's API takes absolute path strings: `/`-separated; relative paths are resolved
+//! against a current directory that the caller keeps ([`Fs::resolve`]); every other
+//! method takes an absolute path (a relative one is taken from `/`). These paths are
+//! normalized lexically first (`.` and `..` on the string, `..` at `/` stays at `/`,
+//! repeated or trailing slashes ignored), as a shell's `cd` does, and then resolved through
+//! the tree, following symbolic links (see `resolve.rs`): `/lib/x` through `lib -> usr/lib`
+//! is `/usr/lib/x`.
+//!
+//! The node API is what a POSIX or WASI layer needs: [`NodeId`] handles (stable inode
+//! numbers, held open with [`Fs::retain`]), reading and writing at offsets, and POSIX
+//! operations on paths relative to a directory ([`Fs::open_at`], [`Fs::rename_at`],
+//! [`Fs::symlink_at`], [`Fs::link_at`], ...). There `..` is physical and a path may not
+//! leave the directory it is confined to ([`At`]); trailing slashes, link loops
+//! ([`MAX_SYMLINKS`]), dangling links and `O_NOFOLLOW` behave as on Linux, and every error
+//! maps to one errno ([`FsError::errno_name`]). Timestamps come from a clock the caller
+//! sets ([`Fs::set_clock`]).
+//!
+//! Names are at most [`MAX_NAME_LEN`] bytes and contain no `/` or NUL; paths are at most
+//! [`MAX_PATH_LEN`] bytes, and no node is deeper than [`MAX_DEPTH`]. The bounds keep every
+//! path operation free of heap allocation and recursion bounded on a kernel stack;
+//! operations that would push a node past them are refused.
 //!
 //! # Showing names
 //!
@@ -60,16 +75,18 @@
 //! [`FsError::OutOfMemory`] rather than an abort, and the tree is unchanged by the failed
 //! operation (tests check this by failing every allocation in turn). Before the heap is
 //! full, [`Fs::set_limit`] can cap what the RAM layer holds: growing past the cap is an
-//! [`FsError::NoSpace`], again with nothing changed (see `quota.rs` for what counts). Nothing in this crate
-//! panics on any input, and the library has no `unsafe`.
+//! [`FsError::NoSpace`], again with nothing changed (see `quota.rs` for what counts).
+//! Nothing in this crate panics on any input, and the library has no `unsafe`.
 //!
 //! # Layout
 //!
-//! `archive` reads tar headers, `import` turns them into the tree (finding names through
-//! `import_index` meanwhile), `node` stores the tree
-//! (an arena of nodes), `tree` finds and measures nodes, `query` and `modify` are the
-//! read-only and the changing operations, `path` and `types` hold the path rules and the
-//! values handed out, `name` shows names safely, `quota` accounts for space.
+//! Reading the archive: `archive` (tar headers), `import` (entries into the tree, with
+//! `import_index` to find names meanwhile). The tree: `node` (an arena of nodes and
+//! directory entries), `link` (naming, unnaming and freeing nodes), `tree` (measuring and walking it), `resolve` (paths through it),
+//! `quota` (space), `times` (timestamps), `contents` (changing a file's bytes). The shell's
+//! API: `query` (reading) and `modify` (changing). The node API: `handle` (operations on a
+//! node) and `posix` (operations on paths relative to a directory). Values: `types`,
+//! `error`, `path` (lexical paths and limits), `name` (showing names).
 
 #![no_std]
 // The library has no `unsafe`; the tests' failing allocator (`tests/oom.rs`) is the one exception.
@@ -80,15 +97,21 @@
 extern crate alloc;
 
 mod archive;
+mod contents;
 mod error;
+mod handle;
 mod import;
 mod import_index;
+mod link;
 mod modify;
 mod name;
 mod node;
 mod path;
+mod posix;
 mod query;
 mod quota;
+mod resolve;
+mod times;
 mod tree;
 mod types;
 mod work;
@@ -103,7 +126,8 @@ pub use node::Fs;
 pub use path::{MAX_DEPTH, MAX_NAME_LEN, MAX_PATH_LEN};
 pub use query::Entries;
 pub use quota::{ENTRY_OVERHEAD, NODE_OVERHEAD};
-pub use types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
+pub use resolve::MAX_SYMLINKS;
+pub use types::{At, DirEntry, Kind, Metadata, NodeId, OpenOptions, SetTime, Stats, WalkEntry};
 
 use core::fmt;
 
@@ -120,13 +144,21 @@ pub struct Warning {
     pub skipped: usize,
     /// Entries whose path collides with an entry of the other kind.
     pub conflicts: usize,
-    /// Entries whose name is not UTF-8 or breaks the path rules.
+    /// Entries whose name (or link target) is not UTF-8 or breaks the path rules.
     pub bad_names: usize,
+    /// Symbolic links in the tree afterwards.
+    pub symlinks: usize,
+    /// Hard links whose target is not an earlier file or link of the archive.
+    pub broken_links: usize,
 }
 
 impl Warning {
     fn is_needed(&self) -> bool {
-        self.damage.is_some() || self.skipped > 0 || self.conflicts > 0 || self.bad_names > 0
+        self.damage.is_some()
+            || self.skipped > 0
+            || self.conflicts > 0
+            || self.bad_names > 0
+            || self.broken_links > 0
     }
 }
 
@@ -141,10 +173,14 @@ impl fmt::Display for Warning {
             None => {}
         }
         write!(f, "served {} files, {} dirs", self.files, self.dirs)?;
+        if self.symlinks > 0 {
+            write!(f, ", {} symlinks", self.symlinks)?;
+        }
         let counts = [
-            (self.skipped, "skipped (not a file or directory)"),
+            (self.skipped, "skipped (not a file, directory or link)"),
             (self.conflicts, "skipped (file/directory conflict)"),
             (self.bad_names, "skipped (bad name)"),
+            (self.broken_links, "skipped (hard link to nothing)"),
         ];
         for (n, what) in counts {
             if n > 0 {

@@ -1,70 +1,39 @@
-//! Operations that change the tree: writing, creating, removing, moving and copying.
+//! The shell's operations that change the tree: writing, creating, removing, moving,
+//! copying and linking, on absolute path strings (see the crate docs for how those are
+//! read).
 //!
-//! Each one does all of its allocating before it changes anything, so a full heap leaves
-//! the tree as it was. `mkdir_all` and recursive copy, which allocate as they go, remove
-//! what they created when they fail (freeing never allocates).
+//! Each one does all of its allocating, and checks the space limit, before it changes
+//! anything, so a failure leaves the tree as it was. `mkdir_all` and recursive copy, which
+//! allocate as they go, remove what they created when they fail (freeing never allocates).
+//! Links: writing through a symbolic link writes its target (creating it if the link
+//! dangles, like `>` in a shell); removing, renaming and `mkdir` act on the link itself.
 
 use crate::FsError;
-use crate::node::{Body, Data, Dir, Entry, Found, Fs, NIL, ROOT, Result, name_string, oom, owned};
+use crate::node::{Body, Data, Dir, Found, Fs, NIL, ROOT, Result, name_string, owned};
 use crate::path::{MAX_DEPTH, check_name};
-use crate::quota::{entry_cost, owned_bytes};
+use crate::posix::Located;
+use crate::resolve::Scope;
 use alloc::vec::Vec;
 
 impl<'a> Fs<'a> {
-    /// The file at `path`, created empty if missing.
-    pub(crate) fn open_or_create(&mut self, path: &str) -> Result<usize> {
-        self.ensure_root()?;
+    /// Where the string `path` leads, following links (see [`Fs::locate`]).
+    fn locate_path(&self, path: &str) -> Result<Located> {
         let comps = Self::parse(path)?;
         let (parent, name) = self.parent_of(&comps)?;
-        match self.child(parent, name)? {
-            Some(c) if self.is_dir(c) => Err(FsError::IsADirectory),
-            Some(c) => Ok(c),
-            None => self.create(parent, name, Body::File(Data::Owned(Vec::new()))),
-        }
-    }
-
-    /// Changes a file's contents with `change` and marks the file as modified, unless
-    /// `change` fails (it must then leave the contents alone). `owned_after` is how many
-    /// bytes of contents the file will hold on the heap afterwards: the change is refused
-    /// with [`FsError::NoSpace`] before it starts if they do not fit under the limit.
-    pub(crate) fn modify(
-        &mut self,
-        i: usize,
-        owned_after: usize,
-        change: impl FnOnce(&mut Data<'a>) -> Result<()>,
-    ) -> Result<()> {
-        let before = owned_bytes(&self.node(i)?.body);
-        if self.is_dir(i) {
-            return Err(FsError::IsADirectory);
-        }
-        self.check_space(owned_after.saturating_sub(before))?;
-        let node = self.node_mut(i)?;
-        match &mut node.body {
-            Body::File(data) => change(data)?,
-            Body::Dir(_) => return Err(FsError::IsADirectory),
-        }
-        node.from_initrd = false;
-        let after = owned_bytes(&node.body);
-        self.refund(before);
-        self.charge(after);
-        Ok(())
+        self.locate(Scope::WHOLE, parent, name, true)
     }
 
     /// Creates or overwrites a file with a copy of `data` (`>` in a shell). The parent
     /// directory must exist.
     pub fn write(&mut self, path: &str, data: &[u8]) -> Result<()> {
         self.ensure_root()?;
-        let comps = Self::parse(path)?;
-        let (parent, name) = self.parent_of(&comps)?;
+        let located = self.locate_path(path)?;
         let new = owned(data)?;
-        match self.child(parent, name)? {
-            Some(c) if self.is_dir(c) => Err(FsError::IsADirectory),
-            Some(f) => self.modify(f, data.len(), |d| {
-                *d = Data::Owned(new);
-                Ok(())
-            }),
-            None => self
-                .create(parent, name, Body::File(Data::Owned(new)))
+        match located {
+            Located::Existing { node, .. } if self.is_dir(node) => Err(FsError::IsADirectory),
+            Located::Existing { node, .. } => self.replace_contents(node, Data::Owned(new)),
+            Located::Missing(p) => self
+                .create(p.dir, p.name.as_str(), Body::File(Data::Owned(new)))
                 .map(|_| ()),
         }
     }
@@ -72,73 +41,29 @@ impl<'a> Fs<'a> {
     /// Appends to a file, creating it if missing (`>>`). An initrd file is copied to the
     /// heap first.
     pub fn append(&mut self, path: &str, data: &[u8]) -> Result<()> {
-        // Validate and reserve before creating, so a failure creates nothing.
-        let comps = Self::parse(path)?;
-        let (parent, name) = self.parent_of(&comps)?;
-        let f = match self.child(parent, name)? {
-            Some(c) if self.is_dir(c) => return Err(FsError::IsADirectory),
-            Some(c) => c,
-            None => return self.write(path, data),
-        };
-        let total = self.file_data(f)?.len().saturating_add(data.len());
-        self.modify(f, total, |d| {
-            match d {
-                Data::Owned(v) => {
-                    v.try_reserve(data.len()).map_err(oom)?;
-                    v.extend_from_slice(data);
-                }
-                Data::Borrowed(old) => {
-                    let total = old.len().checked_add(data.len());
-                    let mut v = Vec::new();
-                    v.try_reserve_exact(total.ok_or(FsError::OutOfMemory)?)
-                        .map_err(oom)?;
-                    v.extend_from_slice(old);
-                    v.extend_from_slice(data);
-                    *d = Data::Owned(v);
-                }
-            }
-            Ok(())
-        })
+        match self.locate_path(path)? {
+            Located::Existing { node, .. } if self.is_dir(node) => Err(FsError::IsADirectory),
+            Located::Existing { node, .. } => self.append_contents(node, data),
+            Located::Missing(_) => self.write(path, data),
+        }
     }
 
     /// Creates an empty file if nothing exists at `path`; otherwise does nothing.
     pub fn touch(&mut self, path: &str) -> Result<()> {
-        let comps = Self::parse(path)?;
-        if self.lookup(comps.as_slice()).is_ok() {
-            return Ok(());
+        self.ensure_root()?;
+        match self.locate_path(path)? {
+            Located::Existing { .. } => Ok(()),
+            Located::Missing(p) => self
+                .create(p.dir, p.name.as_str(), Body::File(Data::Owned(Vec::new())))
+                .map(|_| ()),
         }
-        self.open_or_create(path).map(|_| ())
     }
 
     /// Sets a file's length, cutting it or padding with zeros. Shortening an initrd file
     /// just narrows the borrowed slice.
     pub fn truncate(&mut self, path: &str, len: usize) -> Result<()> {
         let f = self.lookup(Self::parse(path)?.as_slice())?;
-        let owned_after = match &self.node(f)?.body {
-            Body::File(Data::Borrowed(b)) if len <= b.len() => 0,
-            _ => len,
-        };
-        self.modify(f, owned_after, |d| {
-            match d {
-                Data::Owned(v) => {
-                    if len > v.len() {
-                        v.try_reserve(len - v.len()).map_err(oom)?;
-                    }
-                    v.resize(len, 0);
-                }
-                Data::Borrowed(b) if len <= b.len() => {
-                    let whole: &'a [u8] = b;
-                    *b = whole.get(..len).unwrap_or(whole);
-                }
-                Data::Borrowed(b) => {
-                    let mut v = owned(b)?;
-                    v.try_reserve(len - v.len()).map_err(oom)?;
-                    v.resize(len, 0);
-                    *d = Data::Owned(v);
-                }
-            }
-            Ok(())
-        })
+        self.set_len_contents(f, len as u64)
     }
 
     /// Creates a directory; its parent must exist.
@@ -155,7 +80,8 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Creates a directory and any missing parents (`mkdir -p`); fine if it exists.
+    /// Creates a directory and any missing parents (`mkdir -p`); fine if it exists (also
+    /// through a link to a directory).
     pub fn mkdir_all(&mut self, path: &str) -> Result<()> {
         self.ensure_root()?;
         let comps = Self::parse(path)?;
@@ -165,7 +91,15 @@ impl<'a> Fs<'a> {
         // undoes what was created.
         let mut first_new = None;
         for (i, &name) in comps.as_slice().iter().enumerate() {
-            cur = match self.child(cur, name)? {
+            let existing = match self.child(cur, name)? {
+                // A link counts as what it leads to; a dangling one as something in the way.
+                Some(c) if self.node(c)?.symlink_target().is_some() => Some(
+                    self.resolve_path(Scope::WHOLE, cur, name, true, &mut 0)
+                        .map_err(|_| FsError::AlreadyExists)?,
+                ),
+                c => c,
+            };
+            cur = match existing {
                 Some(c) if self.is_dir(c) => c,
                 Some(_) if i == last => return Err(FsError::AlreadyExists),
                 Some(_) => return Err(FsError::NotADirectory),
@@ -196,17 +130,11 @@ impl<'a> Fs<'a> {
         e
     }
 
-    /// Removes entry `pos` of `dir` and frees what it named (with everything below it).
-    pub(crate) fn unlink_entry(&mut self, dir: usize, pos: usize) -> Result<()> {
-        let e = self.remove_entry(dir, pos)?;
-        self.free_subtree(e.node);
-        Ok(())
-    }
-
-    /// Removes a file, an empty directory, or (with `recursive`) a whole subtree.
+    /// Removes a file, a link, an empty directory, or (with `recursive`) a whole subtree.
+    /// A file with other names (hard links) stays under those.
     pub fn remove(&mut self, path: &str, recursive: bool) -> Result<()> {
         let comps = Self::parse(path)?;
-        let i = self.lookup(comps.as_slice())?;
+        let i = self.lookup_nofollow(comps.as_slice())?;
         if i == ROOT {
             return Err(FsError::InvalidArgument);
         }
@@ -221,7 +149,8 @@ impl<'a> Fs<'a> {
     }
 
     /// Where `from` would go for `mv from to` / `cp from to`: into `to` when it is a
-    /// directory, else to `to` itself (whose parent must be a directory).
+    /// directory (or a link to one), else to `to` itself (whose parent must be a
+    /// directory).
     fn destination<'p>(&self, src_name: &'p str, to: &'p str) -> Result<(usize, &'p str)> {
         let tc = Self::parse(to)?;
         match self.lookup(tc.as_slice()) {
@@ -232,59 +161,26 @@ impl<'a> Fs<'a> {
     }
 
     /// Moves or renames (`mv`): into `to` if it is a directory, else to the path `to`,
-    /// replacing a file there (or an empty directory, when moving a directory).
+    /// replacing a file there (or an empty directory, when moving a directory). A link is
+    /// moved, not its target.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
         let fc = Self::parse(from)?;
-        let src = self.lookup(fc.as_slice())?;
-        if src == ROOT {
+        if self.lookup_nofollow(fc.as_slice())? == ROOT {
             return Err(FsError::InvalidArgument);
         }
         let (src_parent, src_name) = self.parent_of(&fc)?;
         let (parent, name) = self.destination(src_name, to)?;
-        let src_is_dir = self.is_dir(src);
-        if src_is_dir && self.is_within(parent, src) {
-            return Err(FsError::InvalidArgument);
-        }
-        let replaced = match self.child(parent, name)? {
-            Some(d) if d == src => return Ok(()),
-            Some(d) => match (src_is_dir, self.entries_of(d)) {
-                (false, Err(_)) => Some(d),
-                (false, Ok(_)) => return Err(FsError::IsADirectory),
-                (true, Err(_)) => return Err(FsError::NotADirectory),
-                (true, Ok([])) => Some(d),
-                (true, Ok(_)) => return Err(FsError::DirectoryNotEmpty),
-            },
-            None => None,
-        };
-        self.check_fits(parent, name, src)?;
-        self.check_space(entry_cost(name).saturating_sub(entry_cost(src_name)))?;
-        let new_name = name_string(name)?;
-        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
-        // Nothing below allocates.
-        if replaced.is_some()
-            && let Found::Yes(pos, _) = self.find(parent, name)?
-        {
-            self.unlink_entry(parent, pos)?;
-        }
-        if let Found::Yes(pos, _) = self.find(src_parent, src_name)? {
-            self.remove_entry(src_parent, pos)?;
-        }
-        if let Ok(d) = self.dir_mut(src) {
-            d.parent = parent;
-            d.name_len = new_name.len();
-        }
-        self.insert_entry(
-            parent,
-            Entry {
-                name: new_name,
-                node: src,
-            },
-        )
+        let mut links = 0;
+        let src = self.resolve_parent(Scope::WHOLE, src_parent, src_name, &mut links)?;
+        let dst = self.resolve_parent(Scope::WHOLE, parent, name, &mut links)?;
+        self.rename_entry(&src, &dst)
     }
 
     /// Copies (`cp`, or `cp -r` with `recursive`): into `to` if it is a directory, else to
     /// the path `to`, overwriting a file there. Copies of initrd files share the archive
     /// bytes. A recursive copy refuses an existing destination directory (no merging).
+    /// Links: `from` itself is followed; links below it are copied as links; each name of
+    /// a hard-linked file becomes a file of its own.
     pub fn copy(&mut self, from: &str, to: &str, recursive: bool) -> Result<()> {
         let fc = Self::parse(from)?;
         let src = self.lookup(fc.as_slice())?;
@@ -298,34 +194,25 @@ impl<'a> Fs<'a> {
         }
         let (parent, name) = self.destination(src_name, to)?;
         check_name(name)?;
-        let existing = self.child(parent, name)?;
         if !src_is_dir {
-            if existing == Some(src) {
-                return Err(FsError::InvalidArgument);
-            }
+            let located = self.locate(Scope::WHOLE, parent, name, true)?;
             let data = match &self.node(src)?.body {
                 Body::File(data) => data.try_clone()?,
-                Body::Dir(_) => return Err(FsError::IsADirectory),
+                _ => return Err(FsError::InvalidArgument),
             };
-            return match existing {
-                Some(d) if self.is_dir(d) => Err(FsError::IsADirectory),
-                Some(f) => {
-                    let owned_after = match &data {
-                        Data::Owned(v) => v.len(),
-                        Data::Borrowed(_) => 0,
-                    };
-                    self.modify(f, owned_after, |d| {
-                        *d = data;
-                        Ok(())
-                    })
-                }
-                None => self.create(parent, name, Body::File(data)).map(|_| ()),
+            return match located {
+                Located::Existing { node, .. } if node == src => Err(FsError::InvalidArgument),
+                Located::Existing { node, .. } if self.is_dir(node) => Err(FsError::IsADirectory),
+                Located::Existing { node, .. } => self.replace_contents(node, data),
+                Located::Missing(p) => self
+                    .create(p.dir, p.name.as_str(), Body::File(data))
+                    .map(|_| ()),
             };
         }
         if self.is_within(parent, src) {
             return Err(FsError::InvalidArgument);
         }
-        if existing.is_some() {
+        if self.child(parent, name)?.is_some() {
             return Err(FsError::AlreadyExists);
         }
         self.check_fits(parent, name, src)?;
@@ -344,6 +231,7 @@ impl<'a> Fs<'a> {
             let body = match &self.node(c)?.body {
                 Body::Dir(_) => new_dir(),
                 Body::File(data) => Body::File(data.try_clone()?),
+                Body::Symlink(t) => Body::Symlink(t.try_clone()?),
             };
             let is_dir = matches!(body, Body::Dir(_));
             let new = self.create(dst, &name, body)?;
@@ -353,9 +241,27 @@ impl<'a> Fs<'a> {
         }
         Ok(())
     }
+
+    /// Creates a symbolic link at `path` pointing to `target` (`ln -s target path`). The
+    /// target is stored as given; relative targets are resolved from the link's directory.
+    pub fn symlink(&mut self, target: &str, path: &str) -> Result<()> {
+        let comps = Self::parse(path)?;
+        let (parent, name) = self.parent_of(&comps)?;
+        self.symlink_in(target, Scope::WHOLE, parent, name)
+            .map(|_| ())
+    }
+
+    /// Gives the file (or link) at `existing` another name, `new` (`ln existing new`).
+    /// Directories cannot be hard-linked ([`FsError::NotPermitted`]).
+    pub fn hard_link(&mut self, existing: &str, new: &str) -> Result<()> {
+        let src = self.lookup_nofollow(Self::parse(existing)?.as_slice())?;
+        let comps = Self::parse(new)?;
+        let (parent, name) = self.parent_of(&comps)?;
+        self.link_in(src, Scope::WHOLE, parent, name)
+    }
 }
 
-/// An empty directory (its parent and name are filled in when it is linked).
+/// An empty directory (its parent and name are filled in when it is named).
 pub(crate) fn new_dir<'a>() -> Body<'a> {
     Body::Dir(Dir::new(NIL, 0))
 }

@@ -1,11 +1,13 @@
 //! Node storage: one arena of slots, nodes referring to each other by index.
 //!
-//! A node is a file or a directory (an inode, in Unix terms); it has no name. Names live
-//! in the directory entries that point at nodes, so a directory is a list of (name, node)
-//! entries sorted by name: lookups are binary searches, listings come out sorted for free,
-//! and one file can have several names. A directory also knows its parent, so upward walks
-//! (cycle checks, depth checks, `..`) need no extra memory. Freed slots form an intrusive
-//! free list, so deleting never allocates.
+//! A node is a file, a directory or a symbolic link (an inode, in Unix terms); it has no
+//! name. Names live in the directory entries that point at nodes, so a directory is a list
+//! of (name, node) entries sorted by name: lookups are binary searches, listings come out
+//! sorted for free, and a file can have several names (hard links), counted in its
+//! `nlink`. Directories have exactly one name and know their parent, so upward walks
+//! (cycle checks, depth checks, `..`) need no extra memory. A node is freed when its last
+//! name is gone and no caller holds it open ([`Fs::retain`]); freed slots form an
+//! intrusive free list, so deleting never allocates.
 //!
 //! Every primitive that allocates does all of its allocating (with `try_reserve`) before it
 //! changes anything, so running out of memory is an [`FsError::OutOfMemory`] and leaves the
@@ -13,7 +15,7 @@
 //! fallbacks unreachable, but a bug then gives an error rather than a kernel panic.
 
 use crate::FsError;
-use crate::quota::{NODE_OVERHEAD, entry_cost, node_cost, owned_bytes};
+use crate::quota::{entry_cost, node_cost};
 pub(crate) use crate::work::count_work;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -50,6 +52,29 @@ impl Data<'_> {
     }
 }
 
+/// A symbolic link's target: a slice of the archive, or text on the heap.
+#[derive(Debug)]
+pub(crate) enum Text<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+
+    pub(crate) fn try_clone(&self) -> Result<Self> {
+        Ok(match self {
+            Text::Borrowed(s) => Text::Borrowed(s),
+            Text::Owned(s) => Text::Owned(name_string(s)?),
+        })
+    }
+}
+
 /// A name in a directory.
 #[derive(Debug)]
 pub(crate) struct Entry {
@@ -61,7 +86,8 @@ pub(crate) struct Entry {
 pub(crate) struct Dir {
     /// Sorted by name (bytewise), except while tar import builds the tree.
     pub(crate) entries: Vec<Entry>,
-    /// The directory holding this one's entry; `NIL` for the root.
+    /// The directory holding this one's entry; `NIL` for the root and for a directory
+    /// that was removed while held open.
     pub(crate) parent: usize,
     /// Length of this directory's name, for the path-length limit.
     pub(crate) name_len: usize,
@@ -81,6 +107,7 @@ impl Dir {
 pub(crate) enum Body<'a> {
     File(Data<'a>),
     Dir(Dir),
+    Symlink(Text<'a>),
 }
 
 #[derive(Debug)]
@@ -88,23 +115,51 @@ pub(crate) struct Node<'a> {
     pub(crate) body: Body<'a>,
     /// Unchanged since it was read from the archive.
     pub(crate) from_initrd: bool,
+    /// Inode number, assigned when the node is stored; never reused.
+    pub(crate) ino: u64,
+    /// Directory entries naming this node.
+    pub(crate) nlink: u32,
+    /// Holds by callers of the node API ([`Fs::retain`]); keeps an unnamed node alive.
+    pub(crate) opens: u32,
+    pub(crate) atime: u64,
+    pub(crate) mtime: u64,
+    pub(crate) ctime: u64,
 }
 
 impl<'a> Node<'a> {
-    pub(crate) fn new(body: Body<'a>, from_initrd: bool) -> Self {
-        Self { body, from_initrd }
+    /// A node not yet stored or named (`place` gives it an inode number, naming it counts
+    /// the link), with all times `now`.
+    pub(crate) fn new(body: Body<'a>, from_initrd: bool, now: u64) -> Self {
+        Self {
+            body,
+            from_initrd,
+            ino: 0,
+            nlink: 0,
+            opens: 0,
+            atime: now,
+            mtime: now,
+            ctime: now,
+        }
     }
 
-    /// Bytes for a file, number of entries for a directory.
+    /// Bytes for a file, number of entries for a directory, target length for a link.
     pub(crate) fn size(&self) -> usize {
         match &self.body {
             Body::Dir(d) => d.entries.len(),
             Body::File(data) => data.as_slice().len(),
+            Body::Symlink(t) => t.as_str().len(),
         }
     }
 
     pub(crate) fn is_dir(&self) -> bool {
         matches!(self.body, Body::Dir(_))
+    }
+
+    pub(crate) fn symlink_target(&self) -> Option<&str> {
+        match &self.body {
+            Body::Symlink(t) => Some(t.as_str()),
+            _ => None,
+        }
     }
 }
 
@@ -124,6 +179,10 @@ pub struct Fs<'a> {
     /// Bytes accounted for, and the cap (`usize::MAX`: none); see `quota.rs`.
     pub(crate) used: usize,
     pub(crate) limit: usize,
+    /// The next inode number to hand out.
+    pub(crate) next_ino: u64,
+    /// Where timestamps come from; see `times.rs`.
+    pub(crate) clock: fn() -> u64,
 }
 
 impl Default for Fs<'_> {
@@ -163,6 +222,8 @@ impl<'a> Fs<'a> {
             archive_bytes: 0,
             used: 0,
             limit: usize::MAX,
+            next_ino: 1,
+            clock: crate::times::no_clock,
         };
         // If even this fails, every operation reports an error until memory is available.
         let _ = fs.ensure_root();
@@ -172,7 +233,10 @@ impl<'a> Fs<'a> {
     pub(crate) fn ensure_root(&mut self) -> Result<()> {
         if self.slots.is_empty() {
             self.slots.try_reserve(1).map_err(oom)?;
-            let root = Node::new(Body::Dir(Dir::new(NIL, 0)), true);
+            let mut root = Node::new(Body::Dir(Dir::new(NIL, 0)), true, 0);
+            root.nlink = 1;
+            root.ino = self.next_ino;
+            self.next_ino += 1;
             self.charge(node_cost(&root));
             self.slots.push(Slot::Used(root));
         }
@@ -216,6 +280,7 @@ impl<'a> Fs<'a> {
         match &self.node(i)?.body {
             Body::File(d) => Ok(d.as_slice()),
             Body::Dir(_) => Err(FsError::IsADirectory),
+            Body::Symlink(_) => Err(FsError::InvalidArgument),
         }
     }
 
@@ -245,41 +310,6 @@ impl<'a> Fs<'a> {
         })
     }
 
-    /// Creates a node named `name` in `parent` (which must not have that name yet), in its
-    /// sorted place.
-    pub(crate) fn create(&mut self, parent: usize, name: &str, body: Body<'a>) -> Result<usize> {
-        let idx = self.push_new(parent, name, body, false)?;
-        self.sort_last(parent)?;
-        Ok(idx)
-    }
-
-    /// Creates a node named `name` at the end of `parent`'s entries, which are then
-    /// unsorted until the caller sorts them (tar import sorts once at the end).
-    pub(crate) fn push_new(
-        &mut self,
-        parent: usize,
-        name: &str,
-        mut body: Body<'a>,
-        from_initrd: bool,
-    ) -> Result<usize> {
-        let cost = NODE_OVERHEAD
-            .saturating_add(owned_bytes(&body))
-            .saturating_add(entry_cost(name));
-        self.check_space(cost)?;
-        let name = name_string(name)?;
-        self.dir_mut(parent)?.entries.try_reserve(1).map_err(oom)?;
-        self.reserve_slot()?;
-        // Nothing below can fail.
-        if let Body::Dir(d) = &mut body {
-            d.parent = parent;
-            d.name_len = name.len();
-        }
-        let node = self.place(Node::new(body, from_initrd));
-        self.dir_mut(parent)?.entries.push(Entry { name, node });
-        self.charge(cost);
-        Ok(node)
-    }
-
     /// Makes sure [`Self::place`] will not allocate.
     pub(crate) fn reserve_slot(&mut self) -> Result<()> {
         if self.free == NIL {
@@ -288,8 +318,11 @@ impl<'a> Fs<'a> {
         Ok(())
     }
 
-    /// Stores `node` in a free slot (reserved with [`Self::reserve_slot`]).
-    pub(crate) fn place(&mut self, node: Node<'a>) -> usize {
+    /// Stores `node` in a free slot (reserved with [`Self::reserve_slot`]) and gives it the
+    /// next inode number.
+    pub(crate) fn place(&mut self, mut node: Node<'a>) -> usize {
+        node.ino = self.next_ino;
+        self.next_ino += 1;
         let idx = self.free;
         if let Some(slot) = self.slots.get_mut(idx) {
             self.free = match slot {
@@ -316,7 +349,7 @@ impl<'a> Fs<'a> {
 
     /// Moves the last entry of `dir` to its sorted place among the others (which must be
     /// sorted). Costs a binary search and one move per entry after that place.
-    fn sort_last(&mut self, dir: usize) -> Result<()> {
+    pub(crate) fn sort_last(&mut self, dir: usize) -> Result<()> {
         let entries = &mut self.dir_mut(dir)?.entries;
         let Some((last, others)) = entries.split_last() else {
             return Ok(());
@@ -360,44 +393,7 @@ impl<'a> Fs<'a> {
         }
     }
 
-    /// Frees node `idx` and everything below it, without allocating: post-order, popping
-    /// entries off each directory as it goes. The caller has removed `idx`'s own entry.
-    pub(crate) fn free_subtree(&mut self, idx: usize) {
-        let mut cur = idx;
-        let mut fuel = self.slots.len().saturating_mul(2).saturating_add(2);
-        while fuel > 0 {
-            fuel -= 1;
-            let child = match self.node_mut(cur) {
-                Ok(Node {
-                    body: Body::Dir(d), ..
-                }) => d.entries.pop(),
-                Ok(_) => None,
-                Err(_) => return,
-            };
-            let child = child.map(|e| {
-                self.refund(entry_cost(&e.name));
-                e.node
-            });
-            if let Some(c) = child {
-                // Directories are visited (they know their parent, to come back);
-                // anything else is freed at once.
-                if self.is_dir(c) {
-                    cur = c;
-                } else {
-                    self.free_slot(c);
-                }
-                continue;
-            }
-            let parent = self.dir(cur).map_or(NIL, |d| d.parent);
-            self.free_slot(cur);
-            if cur == idx || parent == NIL {
-                return;
-            }
-            cur = parent;
-        }
-    }
-
-    fn free_slot(&mut self, i: usize) {
+    pub(crate) fn free_slot(&mut self, i: usize) {
         if let Some(slot) = self.slots.get_mut(i) {
             let freed = core::mem::replace(slot, Slot::Free(self.free));
             self.free = i;
@@ -410,76 +406,5 @@ impl<'a> Fs<'a> {
     /// Slots in the arena, used or free.
     pub(crate) fn slot_count(&self) -> usize {
         self.slots.len()
-    }
-}
-
-#[cfg(test)]
-impl Fs<'_> {
-    /// Whether the file at `path` is still a borrowed slice of the archive.
-    pub(crate) fn is_borrowed(&self, path: &str) -> bool {
-        let Ok(i) = Self::parse(path).and_then(|c| self.lookup(c.as_slice())) else {
-            return false;
-        };
-        matches!(
-            self.node(i),
-            Ok(Node {
-                body: Body::File(Data::Borrowed(_)),
-                ..
-            })
-        )
-    }
-
-    /// Panics (test only) if the tree's invariants do not hold.
-    pub(crate) fn check_invariants(&self) {
-        extern crate std;
-        use crate::path::{MAX_DEPTH, MAX_PATH_LEN, check_name};
-        use std::collections::HashSet;
-        if self.slots.is_empty() {
-            return; // the root could not be allocated; every operation reports errors
-        }
-        let mut seen = HashSet::new();
-        let mut stack = alloc::vec![(ROOT, 0usize, 0usize)];
-        assert!(matches!(self.dir(ROOT), Ok(d) if d.parent == NIL));
-        while let Some((i, depth, len)) = stack.pop() {
-            assert!(seen.insert(i), "node {i} reachable twice");
-            assert!(depth <= MAX_DEPTH, "too deep");
-            assert!(len <= MAX_PATH_LEN, "path too long");
-            let n = self.node(i).expect("reachable node is used");
-            if let Body::Dir(d) = &n.body {
-                for w in d.entries.windows(2) {
-                    assert!(w[0].name < w[1].name, "entries unsorted");
-                }
-                for e in &d.entries {
-                    check_name(&e.name).expect("valid name");
-                    if let Ok(cd) = self.dir(e.node) {
-                        assert_eq!(cd.parent, i, "bad parent pointer");
-                        assert_eq!(cd.name_len, e.name.len(), "bad name length");
-                    }
-                    stack.push((e.node, depth + 1, len + 1 + e.name.len()));
-                }
-            }
-        }
-        let mut free = 0;
-        let mut f = self.free;
-        while f != NIL {
-            assert!(matches!(self.slots[f], Slot::Free(_)));
-            free += 1;
-            assert!(free <= self.slots.len(), "free list cycle");
-            let Slot::Free(next) = self.slots[f] else {
-                unreachable!()
-            };
-            f = next;
-        }
-        assert_eq!(seen.len() + free, self.slots.len(), "leaked slots");
-        let mut usage = 0;
-        for slot in &self.slots {
-            if let Slot::Used(n) = slot {
-                usage += node_cost(n);
-                if let Body::Dir(d) = &n.body {
-                    usage += d.entries.iter().map(|e| entry_cost(&e.name)).sum::<usize>();
-                }
-            }
-        }
-        assert_eq!(self.used, usage, "usage total drifted");
     }
 }

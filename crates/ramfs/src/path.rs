@@ -1,10 +1,12 @@
-//! Lexical path handling.
+//! Lexical path handling, for the shell's string API.
 //!
-//! There are no symlinks, so `..` can be resolved on the string alone: `a/b/..` is `a`
-//! whatever `b` is. Paths are split into a fixed-size stack of borrowed components, so a
-//! lookup never touches the heap (it cannot fail for lack of memory, and it is cheap enough
-//! to do on every shell command). The limits below bound that stack, the kernel-stack depth
-//! of anything that walks the tree, and the size of any path string we ever build.
+//! The shell keeps its current directory as a string and normalizes every path on the
+//! string alone, as `cd` does in POSIX shells by default: `a/b/..` is `a` whatever `b` is,
+//! even a symbolic link (resolution through the tree, links included, comes after, in
+//! `resolve.rs`). Paths are split into a fixed-size stack of borrowed components, so this
+//! never touches the heap (it cannot fail for lack of memory, and it is cheap enough to do
+//! on every shell command). The limits below bound that stack, the kernel-stack depth of
+//! anything that walks the tree, and the size of any path string we ever build.
 
 use crate::FsError;
 use alloc::string::String;
@@ -13,7 +15,8 @@ use alloc::string::String;
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest path, in bytes, both as given and once normalized.
 pub const MAX_PATH_LEN: usize = 4096;
-/// Most components in a normalized path (`/a/b` has 2). Also the deepest a node can be.
+/// Most components in a normalized path (`/a/b` has 2). Also the deepest a node can be
+/// (paths of the node API may be longer, through `..` and links, but lead no deeper).
 pub const MAX_DEPTH: usize = 64;
 
 /// A normalized absolute path: the components from the root, borrowed from the input.

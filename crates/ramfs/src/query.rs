@@ -3,7 +3,8 @@
 use crate::FsError;
 use crate::node::{Body, Data, Entry, Fs, Node, ROOT, Result, Slot, oom};
 use crate::path::{Components, MAX_DEPTH, MAX_PATH_LEN};
-use crate::types::{DirEntry, Kind, Metadata, Stats, WalkEntry};
+use crate::resolve::Scope;
+use crate::types::{DirEntry, Kind, Metadata, NodeId, Stats, WalkEntry};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -21,21 +22,43 @@ impl<'a> Fs<'a> {
             .is_ok()
     }
 
+    /// Metadata of what `path` names, following symbolic links (`stat`).
     pub fn metadata(&self, path: &str) -> Result<Metadata> {
-        let n = self.node(self.lookup(Self::parse(path)?.as_slice())?)?;
+        self.metadata_of(self.lookup(Self::parse(path)?.as_slice())?)
+    }
+
+    /// Metadata of what `path` names; a symbolic link in the last component is described
+    /// itself, not followed (`lstat`).
+    pub fn symlink_metadata(&self, path: &str) -> Result<Metadata> {
+        self.metadata_of(self.lookup_nofollow(Self::parse(path)?.as_slice())?)
+    }
+
+    pub(crate) fn metadata_of(&self, i: usize) -> Result<Metadata> {
+        let n = self.node(i)?;
         Ok(Metadata {
             kind: kind_of(n),
             size: n.size(),
             in_ram: !n.from_initrd,
+            ino: n.ino,
+            nlink: n.nlink,
+            atime: n.atime,
+            mtime: n.mtime,
+            ctime: n.ctime,
         })
+    }
+
+    /// The target of the symbolic link at `path` (`readlink`); `InvalidArgument` for
+    /// anything else.
+    pub fn read_link_path(&self, path: &str) -> Result<&str> {
+        let i = self.lookup_nofollow(Self::parse(path)?.as_slice())?;
+        self.node(i)?
+            .symlink_target()
+            .ok_or(FsError::InvalidArgument)
     }
 
     /// A file's contents, borrowed from the archive or the heap.
     pub fn read(&self, path: &str) -> Result<&[u8]> {
-        match &self.node(self.lookup(Self::parse(path)?.as_slice())?)?.body {
-            Body::File(data) => Ok(data.as_slice()),
-            Body::Dir(_) => Err(FsError::IsADirectory),
-        }
+        self.file_data(self.lookup(Self::parse(path)?.as_slice())?)
     }
 
     /// A directory's entries, sorted by name (bytewise), collected into a `Vec`. To list
@@ -53,15 +76,19 @@ impl<'a> Fs<'a> {
     /// entry by entry (`ls`), and stop early. Fails if `path` does not exist or is not a
     /// directory.
     pub fn entries(&self, path: &str) -> Result<Entries<'_, 'a>> {
-        let dir = self.lookup(Self::parse(path)?.as_slice())?;
+        self.entries_iter(self.lookup(Self::parse(path)?.as_slice())?)
+    }
+
+    pub(crate) fn entries_iter(&self, dir: usize) -> Result<Entries<'_, 'a>> {
         Ok(Entries {
             fs: self,
             entries: self.entries_of(dir)?.iter(),
         })
     }
 
-    /// Visits `path` (depth 0) and everything below it in pre-order, children in name
-    /// order. Allocates one path buffer.
+    /// Visits `path` (depth 0, a link there followed) and everything below it in
+    /// pre-order, children in name order; links below are reported, not followed.
+    /// Allocates one path buffer.
     pub fn walk(&self, path: &str, mut f: impl FnMut(&WalkEntry<'_>)) -> Result<()> {
         let comps = Self::parse(path)?;
         let start = self.lookup(comps.as_slice())?;
@@ -110,6 +137,7 @@ impl<'a> Fs<'a> {
             match &n.body {
                 Body::Dir(_) if i == ROOT => {}
                 Body::Dir(_) => s.dirs += 1,
+                Body::Symlink(_) => s.symlinks += 1,
                 Body::File(data) => {
                     s.files += 1;
                     if n.from_initrd {
@@ -128,8 +156,8 @@ impl<'a> Fs<'a> {
     /// Tab completion of the path `partial` typed in `cwd`: every entry of the directory
     /// named by `partial` up to its last '/' whose name starts with the rest, as the full
     /// replacement word (the typed directory part kept as typed), directories with a
-    /// trailing '/'. Dot-files only when the typed name starts with '.'. Sorted; empty on
-    /// any error.
+    /// trailing '/' (also links to directories). Dot-files only when the typed name starts
+    /// with '.'. Sorted; empty on any error.
     pub fn complete(&self, cwd: &str, partial: &str) -> Vec<String> {
         let mut out = Vec::new();
         let (dir_part, prefix) = match partial.rfind('/') {
@@ -142,10 +170,10 @@ impl<'a> Fs<'a> {
         } else {
             Components::parse(cwd, dir_part)
         };
-        let Ok(entries) = dir
-            .and_then(|d| self.lookup(d.as_slice()))
-            .and_then(|d| self.entries_of(d))
-        else {
+        let Ok(dir) = dir.and_then(|d| self.lookup(d.as_slice())) else {
+            return out;
+        };
+        let Ok(entries) = self.entries_of(dir) else {
             return out;
         };
         let start = entries.partition_point(|e| e.name.as_str() < prefix);
@@ -157,7 +185,13 @@ impl<'a> Fs<'a> {
             if name.starts_with('.') && !prefix.starts_with('.') {
                 continue;
             }
-            let slash = if self.is_dir(e.node) { "/" } else { "" };
+            let is_dir = match self.node(e.node).map(|n| n.symlink_target().is_some()) {
+                Ok(true) => self
+                    .resolve_path(Scope::WHOLE, dir, name, true, &mut 0)
+                    .is_ok_and(|n| self.is_dir(n)),
+                _ => self.is_dir(e.node),
+            };
+            let slash = if is_dir { "/" } else { "" };
             let mut s = String::new();
             if s.try_reserve_exact(dir_part.len() + name.len() + slash.len())
                 .is_err()
@@ -178,6 +212,7 @@ pub(crate) fn kind_of(n: &Node<'_>) -> Kind {
     match n.body {
         Body::Dir(_) => Kind::Dir,
         Body::File(_) => Kind::File,
+        Body::Symlink(_) => Kind::Symlink,
     }
 }
 
@@ -199,6 +234,10 @@ impl<'f> Iterator for Entries<'f, '_> {
                 name: &e.name,
                 kind: kind_of(n),
                 size: n.size(),
+                node: NodeId {
+                    slot: e.node,
+                    ino: n.ino,
+                },
             })
         })
     }

@@ -11,7 +11,7 @@
 //! # What counts
 //!
 //! The heap the tree holds, estimated without asking the allocator: the bytes of file
-//! contents held on the heap, plus [`NODE_OVERHEAD`] per node and [`ENTRY_OVERHEAD`] plus
+//! contents and link targets held on the heap, plus [`NODE_OVERHEAD`] per node and [`ENTRY_OVERHEAD`] plus
 //! the name's length per directory entry (hard links are one node with several
 //! entries). Contents still borrowed from the initrd archive cost nothing: they are not on
 //! the heap. The estimate counts a file's length, not its buffer's capacity, which may be
@@ -21,7 +21,7 @@
 //! the tests recompute it from scratch after every operation.
 
 use crate::FsError;
-use crate::node::{Body, Data, Fs, Node, Result};
+use crate::node::{Body, Data, Fs, Node, Result, Text};
 
 /// Estimated heap bytes of one node besides its contents: its arena slot, a directory's
 /// list header, and allocator overhead.
@@ -45,6 +45,7 @@ pub(crate) fn entry_cost(name: &str) -> usize {
 pub(crate) fn owned_bytes(body: &Body<'_>) -> usize {
     match body {
         Body::File(Data::Owned(v)) => v.len(),
+        Body::Symlink(Text::Owned(t)) => t.len(),
         _ => 0,
     }
 }

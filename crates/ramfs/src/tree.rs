@@ -2,21 +2,20 @@
 //! pre-order traversal that needs no heap (its stack is bounded by [`MAX_DEPTH`]).
 
 use crate::FsError;
-use crate::node::{Found, Fs, NIL, ROOT, Result};
+use crate::node::{Fs, NIL, Result};
 use crate::path::{Components, MAX_DEPTH, MAX_PATH_LEN};
 
 impl<'a> Fs<'a> {
-    /// The node at the normalized path `comps`.
+    /// The node at the normalized path `comps`, following symbolic links (also in the
+    /// last component).
     pub(crate) fn lookup(&self, comps: &[&str]) -> Result<usize> {
-        let mut cur = ROOT;
-        self.node(ROOT)?;
-        for &name in comps {
-            cur = match self.find(cur, name)? {
-                Found::Yes(_, c) => c,
-                Found::No => return Err(FsError::NotFound),
-            };
-        }
-        Ok(cur)
+        self.resolve_components(comps, true)
+    }
+
+    /// The node at the normalized path `comps`; a link in the last component is the
+    /// result itself, not followed.
+    pub(crate) fn lookup_nofollow(&self, comps: &[&str]) -> Result<usize> {
+        self.resolve_components(comps, false)
     }
 
     /// Components of `path`, relative paths taken from `/`.
@@ -31,6 +30,7 @@ impl<'a> Fs<'a> {
             return Err(FsError::IsADirectory); // "/" itself
         };
         let parent = self.lookup(parent)?;
+        self.check_alive_dir(parent)?;
         if !self.is_dir(parent) {
             return Err(FsError::NotADirectory);
         }
@@ -89,6 +89,19 @@ impl<'a> Fs<'a> {
             return Err(FsError::TooDeep);
         }
         if len + 1 + name.len() + sub_len > MAX_PATH_LEN {
+            return Err(FsError::NameTooLong);
+        }
+        Ok(())
+    }
+
+    /// Fails if a new node named `name` in directory `parent` would be too deep or have
+    /// too long a path.
+    pub(crate) fn check_fits_new(&self, parent: usize, name: &str) -> Result<()> {
+        let (depth, len) = self.depth_and_len(parent);
+        if depth + 1 > MAX_DEPTH {
+            return Err(FsError::TooDeep);
+        }
+        if len + 1 + name.len() > MAX_PATH_LEN {
             return Err(FsError::NameTooLong);
         }
         Ok(())

@@ -81,6 +81,28 @@ pub fn tsc_to_us(ticks: u64) -> u64 {
     (ticks as u128 * 1_000_000 / tsc_hz() as u128) as u64
 }
 
+/// Nanoseconds since kernel entry (monotonic).
+pub fn monotonic_ns() -> u64 {
+    let ticks = rdtsc().saturating_sub(crate::boot::entry::ENTRY_TSC.load(Ordering::Relaxed));
+    (ticks as u128 * 1_000_000_000 / tsc_hz() as u128) as u64
+}
+
+/// Wall-clock time at kernel entry, in nanoseconds since 1970 (0 until set).
+static EPOCH_AT_ENTRY_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the wall clock from a reading taken now (seconds since 1970, e.g. from the RTC).
+pub fn set_realtime(unix_seconds: u64) {
+    let now = unix_seconds.saturating_mul(1_000_000_000);
+    EPOCH_AT_ENTRY_NS.store(now.saturating_sub(monotonic_ns()), Ordering::Relaxed);
+}
+
+/// Nanoseconds since 1970-01-01 00:00:00 UTC (file times, programs' real-time clock).
+pub fn realtime_ns() -> u64 {
+    EPOCH_AT_ENTRY_NS
+        .load(Ordering::Relaxed)
+        .saturating_add(monotonic_ns())
+}
+
 /// Microseconds since kernel entry.
 pub fn since_entry_us() -> u64 {
     tsc_to_us(rdtsc().saturating_sub(crate::boot::entry::ENTRY_TSC.load(Ordering::Relaxed)))

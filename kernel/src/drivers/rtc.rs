@@ -1,4 +1,4 @@
-//! The CMOS real-time clock, for `date`.
+//! The CMOS real-time clock, for `date` and the wall clock (`arch::clock::realtime_ns`).
 //!
 //! The RTC may be mid-update when read, so we read until two consecutive reads agree
 //! (bounded), and convert from BCD and 12-hour mode when the status register says so.
@@ -13,6 +13,33 @@ pub struct DateTime {
     pub hour: u8,
     pub minute: u8,
     pub second: u8,
+}
+
+impl DateTime {
+    /// Seconds since 1970-01-01 00:00:00 (taking the RTC's time as UTC); 0 for a date
+    /// before 1970 or fields out of range.
+    pub fn unix_seconds(&self) -> u64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y < 1970 {
+            return 0;
+        }
+        // Days from civil (Howard Hinnant's algorithm), proleptic Gregorian calendar.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let secs = days * 86_400
+            + i64::from(self.hour.min(23)) * 3600
+            + i64::from(self.minute.min(59)) * 60
+            + i64::from(self.second.min(59));
+        u64::try_from(secs).unwrap_or(0)
+    }
 }
 
 fn read_reg(reg: u8) -> u8 {

@@ -9,14 +9,19 @@ mod damage;
 mod dirs;
 mod files;
 mod fuzz;
+mod invariants;
+mod links;
 mod listing;
+mod model;
 mod name;
+mod nodes;
 mod oom;
 mod paths;
 mod quota;
 mod random;
 mod readers;
 mod scale;
+mod times;
 
 use crate::*;
 use alloc::format;
@@ -95,9 +100,30 @@ impl Tar {
         self.entry(name, b'5', b"")
     }
 
-    fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
-        let mut h = header(name.as_bytes(), b"", b'2', 0, false);
+    /// A link entry (`typeflag` `1` hard, `2` symbolic) with `target` in `linkname`.
+    fn link(&mut self, name: &str, typeflag: u8, target: &str) -> &mut Self {
+        let mut h = header(name.as_bytes(), b"", typeflag, 0, false);
         put(&mut h, 157, target.as_bytes());
+        set_checksum(&mut h);
+        self.raw(&h)
+    }
+
+    fn symlink(&mut self, name: &str, target: &str) -> &mut Self {
+        self.link(name, b'2', target)
+    }
+
+    fn hard_link(&mut self, name: &str, target: &str) -> &mut Self {
+        self.link(name, b'1', target)
+    }
+
+    /// A link whose target is too long for `linkname`: a GNU `K` record first.
+    fn gnu_long_link(&mut self, name: &str, typeflag: u8, target: &str) -> &mut Self {
+        let mut long = target.as_bytes().to_vec();
+        long.push(0);
+        let h = header(b"././@LongLink", b"", b'K', long.len(), true);
+        self.raw(&h).data(&long);
+        let mut h = header(name.as_bytes(), b"", typeflag, 0, true);
+        put(&mut h, 157, &target.as_bytes()[..target.len().min(100)]);
         set_checksum(&mut h);
         self.raw(&h)
     }
@@ -121,6 +147,12 @@ impl Tar {
 
     /// A pax extended header with `records`, then a file named `name`.
     fn pax(&mut self, records: &[(&str, &str)], name: &str, data: &[u8]) -> &mut Self {
+        self.pax_header(records);
+        self.file(name, data)
+    }
+
+    /// A pax extended header with `records` (for the entry that follows).
+    fn pax_header(&mut self, records: &[(&str, &str)]) -> &mut Self {
         let mut body = Vec::new();
         for (k, v) in records {
             let rest = format!(" {k}={v}\n");
@@ -132,8 +164,7 @@ impl Tar {
             body.extend_from_slice(format!("{len}{rest}").as_bytes());
         }
         let h = header(b"PaxHeaders/x", b"", b'x', body.len(), false);
-        self.raw(&h).data(&body);
-        self.file(name, data)
+        self.raw(&h).data(&body)
     }
 
     /// Appends the end-of-archive marker and returns the archive.
@@ -169,6 +200,11 @@ fn all_paths(fs: &Fs<'_>) -> Vec<String> {
     let mut v = Vec::new();
     fs.walk("/", |e| v.push(e.path.to_string())).unwrap();
     v
+}
+
+/// The metadata the shell shows: kind, size and where it is stored.
+fn basic(m: Metadata) -> (Kind, usize, bool) {
+    (m.kind, m.size, m.in_ram)
 }
 
 fn within(outer: &[u8], inner: &[u8]) -> bool {
@@ -208,30 +244,50 @@ fn sample() -> Vec<u8> {
         .finish()
 }
 
-/// An initrd for the operation tests: /etc/motd, /etc/empty/, /etc/sub/deep/file, /readme.
+/// An initrd for the operation tests: /etc/motd, /etc/empty/, /etc/sub/deep/file, /readme,
+/// /etc/link -> motd, and /hard, another name of /readme.
 fn small_initrd() -> Vec<u8> {
     Tar::new()
         .file("etc/motd", b"hello")
         .dir("etc/empty/")
         .file("etc/sub/deep/file", b"deep")
         .file("readme", b"read me")
+        .symlink("etc/link", "motd")
+        .hard_link("hard", "readme")
         .finish()
 }
 
-/// Everything observable: each path with its kind, contents and `in_ram`.
-fn snapshot(fs: &Fs<'_>) -> Vec<(String, Kind, Vec<u8>, bool)> {
-    let mut v = Vec::new();
-    fs.walk("/", |e| {
-        v.push((e.path.to_string(), e.kind, Vec::new(), false));
-    })
-    .unwrap();
-    for (path, kind, data, in_ram) in &mut v {
-        *in_ram = fs.metadata(path).unwrap().in_ram;
-        if *kind == Kind::File {
-            *data = fs.read(path).unwrap().to_vec();
-        }
-    }
-    v
+/// The root as a node-API directory handle.
+fn top(fs: &Fs<'_>) -> At {
+    At::dir(fs.root())
+}
+
+const CREATE: OpenOptions = OpenOptions {
+    create: true,
+    exclusive: false,
+    truncate: false,
+    directory: false,
+    follow: true,
+};
+
+/// Everything observable: each path with its kind, contents (or link target), `in_ram`,
+/// link count and inode number.
+fn snapshot(fs: &Fs<'_>) -> Vec<(String, Kind, Vec<u8>, bool, u32, u64)> {
+    let mut paths = Vec::new();
+    fs.walk("/", |e| paths.push((e.path.to_string(), e.kind)))
+        .unwrap();
+    paths
+        .into_iter()
+        .map(|(path, kind)| {
+            let m = fs.symlink_metadata(&path).unwrap();
+            let data = match kind {
+                Kind::File => fs.read(&path).unwrap().to_vec(),
+                Kind::Symlink => fs.read_link_path(&path).unwrap().as_bytes().to_vec(),
+                Kind::Dir => Vec::new(),
+            };
+            (path, kind, data, m.in_ram, m.nlink, m.ino)
+        })
+        .collect()
 }
 
 type Op = fn(&mut Fs<'_>) -> Result<(), FsError>;
@@ -264,6 +320,39 @@ fn operations() -> Vec<(&'static str, Op)> {
         }),
         ("copy -r", |fs| fs.copy("/etc", "/etc2", true)),
         ("remove -r", |fs| fs.remove("/etc", true)),
+        ("write through a link", |fs| fs.write("/etc/link", b"new")),
+        ("append to a hard link", |fs| fs.append("/hard", b"!")),
+        ("symlink", |fs| fs.symlink("etc/motd", "/sl")),
+        ("hard link", |fs| fs.hard_link("/etc/motd", "/etc/sub/hl")),
+        ("copy -r with links", |fs| fs.copy("/etc", "/etc3", true)),
+        ("open_at create", |fs| {
+            fs.open_at(top(fs), "etc/new", CREATE).map(|_| ())
+        }),
+        ("mkdir_at", |fs| {
+            fs.mkdir_at(top(fs), "etc/empty/d").map(|_| ())
+        }),
+        ("symlink_at", |fs| {
+            fs.symlink_at("../readme", top(fs), "etc/l2").map(|_| ())
+        }),
+        ("link_at", |fs| {
+            fs.link_at(top(fs), "ram", true, top(fs), "etc/r")
+        }),
+        ("rename_at", |fs| {
+            fs.rename_at(top(fs), "ram", top(fs), "etc/sub/ram2")
+        }),
+        ("rename_at over a link", |fs| {
+            fs.rename_at(top(fs), "ram", top(fs), "etc/link")
+        }),
+        ("unlink_at", |fs| fs.unlink_at(top(fs), "hard")),
+        ("rmdir_at", |fs| fs.rmdir_at(top(fs), "etc/empty")),
+        ("write_at past the end", |fs| {
+            let f = fs.lookup_at(top(fs), "etc/motd", true)?;
+            fs.write_at(f, 100, b"x")
+        }),
+        ("set_len", |fs| {
+            let f = fs.lookup_at(top(fs), "ram", true)?;
+            fs.set_len(f, 3000)
+        }),
         ("read_dir", |fs| fs.read_dir("/etc").map(|_| ())),
         ("resolve", |fs| fs.resolve("/etc", "../x").map(|_| ())),
         ("walk", |fs| fs.walk("/", |_| {})),

@@ -10,12 +10,10 @@
 //! and copies changed rows to video memory; this file is the terminal itself (cursor,
 //! colours, scrolling) and the global console with its print paths.
 //!
-//! Output is written in bounded chunks, each with interrupts disabled: a long output never
-//! keeps interrupts off for longer than one chunk takes, so keys typed meanwhile are not
-//! lost.
-//!
-//! Locking: [`CONSOLE`] is only taken with interrupts disabled, so no interrupt handler can
-//! find it held. Panic and fault handlers use [`emergency`], which never waits for it.
+//! Locking: no interrupt handler prints, so [`CONSOLE`] (and the serial port's lock) are
+//! taken with interrupts enabled: however long an output takes to draw, the keyboard's
+//! interrupts are served meanwhile and no key is lost. Panic and fault handlers use
+//! [`emergency`], which never waits for the lock.
 
 mod glyph;
 mod rows;
@@ -267,33 +265,19 @@ pub fn enable_shadow() -> bool {
     })
 }
 
-/// Runs `f` on the console with interrupts disabled (the rule for taking [`CONSOLE`]).
+/// Runs `f` on the console (task context only: interrupt handlers never take it).
 pub fn with<R>(f: impl FnOnce(&mut Console) -> R) -> Option<R> {
-    x86_64::instructions::interrupts::without_interrupts(|| CONSOLE.lock().as_mut().map(f))
+    CONSOLE.lock().as_mut().map(f)
 }
 
-/// Bytes written per interrupts-off stretch: about 5 ms at 115200 baud on a real UART,
-/// short enough that the keyboard controller's one-byte buffer is read in time.
-const CHUNK: usize = 64;
-
-/// Writes to the serial port and the screen, chunk by chunk.
+/// Writes to the serial port and the screen.
 struct Both;
 
 impl fmt::Write for Both {
-    fn write_str(&mut self, mut s: &str) -> fmt::Result {
-        while !s.is_empty() {
-            let mut end = s.len().min(CHUNK);
-            while !s.is_char_boundary(end) {
-                end += 1;
-            }
-            let (chunk, rest) = s.split_at(end);
-            x86_64::instructions::interrupts::without_interrupts(|| {
-                serial::write_bytes(chunk.as_bytes());
-                if let Some(c) = CONSOLE.lock().as_mut() {
-                    c.write_screen(chunk);
-                }
-            });
-            s = rest;
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        serial::write_bytes(s.as_bytes());
+        if let Some(c) = CONSOLE.lock().as_mut() {
+            c.write_screen(s);
         }
         Ok(())
     }

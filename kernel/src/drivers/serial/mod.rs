@@ -2,7 +2,7 @@
 //!
 //! Serial is the kernel's most robust output: it works before the framebuffer console,
 //! without a framebuffer at all, and it is what the test runner reads. Normal output takes
-//! the [`SERIAL`] lock with interrupts disabled; the panic and fault paths use
+//! the [`SERIAL`] lock (from task context only); the panic and fault paths use
 //! [`emergency_write`], which never takes a lock.
 //!
 //! This module is output only (what the fault path needs, with no dependency on
@@ -59,8 +59,8 @@ fn write_translated(uart: &mut Uart16550<PioBackend>, bytes: &[u8]) {
     }
 }
 
-/// Writes to COM1 under its lock. Callers must have interrupts disabled (the console's
-/// print path does) so that an interrupt handler can never find the lock held.
+/// Writes to COM1 under its lock, from task context (no interrupt handler takes it, so
+/// interrupts stay enabled while a long text goes out).
 pub fn write_bytes(bytes: &[u8]) {
     if let Some(uart) = SERIAL.lock().as_mut() {
         write_translated(uart, bytes);
@@ -108,9 +108,7 @@ pub fn _print(args: fmt::Arguments) {
             Ok(())
         }
     }
-    x86_64::instructions::interrupts::without_interrupts(|| {
-        let _ = fmt::Write::write_fmt(&mut W, args);
-    });
+    let _ = fmt::Write::write_fmt(&mut W, args);
 }
 
 /// Turns on the UART's receive interrupt (for [`input`]).

@@ -42,10 +42,10 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
             for e in entries {
                 let name = Escaped(e.name);
                 if long {
-                    let (k, slash) = if e.kind == Kind::Dir {
-                        ('d', "/")
-                    } else {
-                        ('-', "")
+                    let (k, slash) = match e.kind {
+                        Kind::Dir => ('d', "/"),
+                        Kind::Symlink => ('l', ""),
+                        Kind::File => ('-', ""),
                     };
                     writeln!(out, "{k}  {:>10}  {name}{slash}", e.size).map_err(output_error)?;
                     continue;

@@ -23,6 +23,7 @@ mod help;
 mod hexdump;
 mod history;
 mod kbd;
+mod ln;
 mod ls;
 mod lspci;
 mod lsusb;
@@ -78,6 +79,7 @@ pub static COMMANDS: &[Command] = &[
     rm::COMMAND,
     cp::COMMAND,
     mv::COMMAND,
+    ln::COMMAND,
     df::COMMAND,
     games::COMMAND,
     play::COMMAND,

@@ -1,4 +1,5 @@
-//! UEFI memory map -> Limine memory map.
+//! UEFI memory map -> Limine memory map (what the loader hands the kernel; the kernel's own
+//! frame bookkeeping is the separate `memmap` crate).
 //!
 //! Why it is careful: this runs after ExitBootServices, so it cannot allocate (it works in
 //! caller-provided buffers) and cannot fail softly. Everything the kernel needs after boot

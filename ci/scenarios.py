@@ -573,8 +573,8 @@ def bad_initrd(ctx: Context) -> str:
         "corrupt": r"corrupt archive \([^)]*\) at offset \d+, rest ignored; " + served,
         "truncated": r"archive truncated[^\r\n]* at offset \d+, rest ignored; " + served,
         "empty": r"archive is empty; " + served,
-        # symlink and FIFO are not files or directories
-        "odd": served + r"; 2 skipped \(not a file or directory\)",
+        # the symlink is served as a link; the FIFO is skipped
+        "odd": served + r", 1 symlinks; 1 skipped \(not a file, directory or link\)",
     }
     details = []
     for name, data in variants.items():
@@ -594,7 +594,7 @@ def bad_initrd(ctx: Context) -> str:
                     raise Failure(f"{name}: the warning says {files} files, {dirs} dirs; df says "
                                   f"{df.group(1)} files, {df.group(2)} dirs")
                 listing = lines_of(serial_out(m, "ls -l /"))
-                bad = [l for l in listing if not re.match(r"[-d] +\d+  \S", l)]
+                bad = [l for l in listing if not re.match(r"[-dl] +\d+  \S", l)]
                 if bad or (files + dirs > 0) != bool(listing):
                     raise Failure(f"{name}: ls -l / with {files} files, {dirs} dirs printed {listing!r}")
                 shell_answers(m, f"shell with a {name} initrd")
@@ -856,9 +856,125 @@ def full_heap(ctx: Context) -> str:
                 f"{refused.group(1) if refused else '?'} allocations refused")
 
 
+def shell_language(ctx: Context) -> str:
+    """Lists, pipes, redirections of every stream, variables and exit statuses, typed on
+    the serial line."""
+    with ctx.machine("shell-language") as m:
+        shell_ready(m)
+        out = lambda line: serial_out(m, line)  # noqa: E731
+        must_have_line(out("echo pi''ped | cat | cat"), "piped", "a pipe of built-ins")
+        must_have_line(out("A=4""2; echo \"a=$A\""), "a=42", "an assignment seen by the next command")
+        must_have_line(out("nosuchcmd; echo \"st=$?\""), "st=127", "status of an unknown command")
+        must_have_line(out("false; echo \"st=$?\"; true; echo \"st=$?\""), "st=0", "true")
+        must_have_line(out("false; echo \"st=$?\""), "st=1", "false")
+        must_have_line(out("echo \"${HOME}|$PATH\""), "/|/bin", "default variables")
+        must_have_line(out("B=1 echo x; echo \"[$B]\""), "[]", "a prefix assignment is the command's only")
+        must_have_line(out("export C=se""en; env"), "C=seen", "export and env")
+        must_have_line(out("echo 'no $A here'"), "no $A here", "single quotes do not expand")
+        # Redirections: < > >> 2> 2>&1, and a failed command's output file is not written.
+        serial_cmd(m, "echo one > /r.txt; echo two >> /r.txt")
+        must_have_line(out("cat < /r.txt | cat"), "two", "< and a pipe")
+        serial_cmd(m, "ls / /missing 2> /err.txt > /out.txt")
+        errors = out("cat /err.txt")
+        must_have_line(errors, "ls: /missing: no such file or directory", "2> collects every error")
+        must_have_line(out("cat /out.txt"), "cat: /out.txt: no such file or directory",
+                       "a failed command's > file is not written")
+        must_have_line(out("ls /missing2 2>&1 | cat"), "ls: /missing2: no such file or directory",
+                       "2>&1 into a pipe")
+        must_have_line(out("echo x > /nodir/f; echo \"st=$?\""), "st=1", "a failed redirection's status")
+        must_have_line(out("echo a | | b"), "syntax error: missing command before or after |", "syntax error")
+        must_have_line(out("echo $?"), "2", "status of a syntax error")
+        must_have_line(out("which cat nosuch"), "cat: shell built-in", "which")
+        return "; | < > >> 2> 2>&1, $NAME $? NAME=value export env, statuses"
+
+
+def hostile_names(ctx: Context) -> str:
+    """File names with terminal control sequences in them (from the initrd) are shown
+    escaped by ls, tree, stat, completion, error messages and the prompt: the terminal
+    never receives them raw."""
+    import io
+    import tarfile
+
+    evil = ["clear\x1b[2Jscreen", "title\x1b]0;pwned\x07", "c1\u009b31mred", "nl\nname", "back\\slash"]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        def add(name: str, data: bytes = b"x"):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        add("etc/motd", b"hostile names\n")
+        for n in evil:
+            add(f"evil/{n}")
+        add("dir\x1b[2J/inside.txt")
+    initrd = ctx.artifacts / "initrd-hostile-names.tar"
+    initrd.write_bytes(buf.getvalue())
+    iso = variant_iso(ctx, "hostile-names", initrd=initrd)
+    log = ctx.artifacts / f"e2e-hostile-names-{ctx.firmware}.log"
+    with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
+        shell_ready(m)
+        start = m.mark()
+        listing = serial_out(m, "ls /evil")
+        must_contain(listing, "clear\\e[2Jscreen", "ESC shown as \\e")
+        must_contain(listing, "title\\e]0;pwned\\x07", "OSC shown escaped")
+        must_contain(listing, "c1\\u{9b}31mred", "C1 control shown escaped")
+        must_contain(listing, "nl\\nname", "newline shown escaped")
+        must_contain(listing, "back\\\\slash", "backslash doubled")
+        serial_cmd(m, "tree /")
+        serial_cmd(m, "stat /evil/nl\\nname")  # the parser turns \\n into n: not found, escaped
+        serial_cmd(m, "cat /evil/c")  # error message names
+        m.write_serial("ls /evil/\t\t")  # completion listing
+        time.sleep(2)
+        m.write_serial("\x03")
+        serial_cmd(m, "cd /dir*")
+        serial_cmd(m, "cd /")
+        text = m.text_since(start)
+        for raw in ["\x1b[2J", "\x1b]0;", "\u009b", "\x07"]:
+            if raw in text:
+                at = text.index(raw)
+                raise Failure(f"raw control sequence {raw!r} reached the terminal: {text[max(0, at - 80):at + 40]!r}")
+        shell_answers(m, "shell after hostile names")
+        return f"{len(evil) + 1} hostile names shown escaped by ls, tree, stat, cat, completion"
+
+
+def output_keeps_keys(ctx: Context) -> str:
+    """Keys typed on the PS/2 keyboard while a long output scrolls all arrive, and Ctrl-C
+    stops a long output (issue 12: printing keeps interrupts enabled)."""
+    with ctx.machine("output-keys") as m:
+        shell_ready(m)
+        serial_cmd(m, "write /l " + "line of text to scroll by " * 10)
+        for _ in range(9):  # 2^9 copies: about 140 KB of output
+            serial_cmd(m, "cat /l /l > /l2; cat /l2 > /l", timeout=60)
+        mark = m.mark()
+        m.write_serial("cat /l /l\r")
+        expect(m, "line of text", "the output started", since=mark)
+        typing = m.mark()
+        typed = "echo typed during output"
+        for ch in typed:  # typed while the output is still scrolling
+            m.press_now(*(["shift", qemu._QCODES[ch][0]] if qemu._QCODES[ch][1] else [qemu._QCODES[ch][0]]))
+            time.sleep(0.02)
+        m.press_now("ret")
+        found = m.wait_for(r"\r\ntyped during output\r\n", timeout=300, since=mark)
+        if not found:
+            raise Failure(f"keys typed during the output were lost; tail: {m.text()[-300:]!r}")
+        if "line of text" not in m.text()[typing + len(typed) * 60:found.start()]:
+            raise Failure("the output ended before the keys were typed: the test proves nothing")
+        # Ctrl-C stops a long output: the prompt comes back long before it would end.
+        mark = m.mark()
+        m.write_serial("cat /l /l /l /l\r")
+        time.sleep(1.0)
+        m.press_now("ctrl", "c")
+        stopped = m.wait_for(r"\^C\r\n", timeout=60, since=mark)
+        if not stopped:
+            raise Failure("Ctrl-C did not stop the output")
+        prompt(m, mark + stopped.end())
+        must_have_line(serial_out(m, "echo $?"), "130", "status after Ctrl-C")
+        return "typing during 280 KB of output loses nothing; Ctrl-C stops it (status 130)"
+
+
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_small_memory, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
        keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
-       loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots]
+       loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots,
+       shell_language, hostile_names, output_keeps_keys]
 
 
 # --- USB (issue 10) ----------------------------------------------------------------------

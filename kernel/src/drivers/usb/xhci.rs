@@ -119,6 +119,7 @@ impl Controller {
             return Err("register space of an implausible size");
         }
         f.enable_memory_and_dma();
+        route_intel_ports(f);
         let base = crate::mem::paging::map_mmio(addr, size)
             .map_err(|_| "cannot map the registers")?
             .as_u64() as usize;
@@ -703,6 +704,27 @@ impl Controller {
             if self.ac64 { "" } else { ", 32-bit DMA" }
         )
     }
+}
+
+/// Intel chipsets that have an EHCI controller beside the xHCI one (7 and 8 series) start
+/// with their USB 2 ports wired to EHCI, which this kernel does not drive: a keyboard there
+/// would simply not appear. Their xHCI function has two switch registers, each with a mask
+/// of the ports that may move (Intel's XUSB2PR/USB2PRM at 0xd0/0xd4 for USB 2 and
+/// USB3_PSSEN/USB3PRM at 0xd8/0xdc for SuperSpeed): every port that may move, moves.
+fn route_intel_ports(f: &pci::Function) {
+    let has_ehci = pci::functions()
+        .iter()
+        .any(|g| g.class == 0x0c && g.subclass == 0x03 && g.prog_if == 0x20);
+    if f.vendor != 0x8086 || !has_ehci {
+        return;
+    }
+    let usb3 = f.read32(0xdc);
+    f.write32(0xd8, usb3);
+    let usb2 = f.read32(0xd4);
+    f.write32(0xd0, usb2);
+    log!(
+        "usb: {f}: Intel port switch: USB 2 ports {usb2:#x} and USB 3 ports {usb3:#x} moved from EHCI to xHCI"
+    );
 }
 
 /// Walks the extended capability list (bounded: forward-only, inside the BAR, at most 64

@@ -1192,14 +1192,27 @@ def usb_no_xhci(ctx: Context) -> str:
 
 
 def usb_nec_xhci(ctx: Context) -> str:
-    """The NEC xHCI model (a second controller type) with a keyboard."""
-    extra = ["-device", "nec-usb-xhci,id=xhci"] + usb_dev("usb-kbd")
+    """The NEC xHCI model as a second controller beside qemu-xhci, a keyboard on each:
+    both type, and the log names the controller."""
+    extra = (USB_XHCI + usb_dev("usb-kbd", id="k1", serial="onqemu")
+             + ["-device", "nec-usb-xhci,id=nec"] + usb_dev("usb-kbd", bus="nec.0", id="k2", serial="onnec"))
     with ctx.machine("usb-nec", extra=extra) as m:
         shell_ready(m)
-        port = usb_keyboards_ready(m, 1)[0]
+        usb_keyboards_ready(m, 2)
+        nec = expect(m, r"usb: xHCI (\S+) \(1033:0194\)", "NEC controller started").group(1)
+        expect(m, rf"usb: keyboard on port \S+ \([^\r\n]*xHCI {re.escape(nec)}\)", "keyboard on the NEC controller")
         must_contain(ps2_cmd(m, "echo nec xhci"), "nec xhci\r\n", "typing on nec-usb-xhci")
+        counts = usb_key_events(m)
+        if counts.get("onnec", 0) == 0 or counts.get("onqemu", 0) != 0:
+            raise Failure(f"key events by keyboard after typing on the NEC one: {counts}")
+        mark = m.mark()
+        m.qmp_cmd("device_del", id="k2")
+        expect(m, rf"usb: keyboard on port \S+ removed \(xHCI {re.escape(nec)}\)", "NEC keyboard removed", since=mark)
+        must_contain(ps2_cmd(m, "echo qemu xhci"), "qemu xhci\r\n", "typing on qemu-xhci")
         must_contain(serial_cmd(m, "lspci"), "1033:0194", "lspci shows the NEC controller")
-        return f"keyboard on port {port}"
+        if usb_key_events(m).get("onqemu", 0) == 0:
+            raise Failure("the qemu-xhci keyboard did not type")
+        return f"NEC controller at {nec}; a keyboard on each controller typed"
 
 
 ALL += [usb_keyboard, usb_keyboard_behind_hubs, usb_two_keyboards, usb_hotplug,

@@ -203,8 +203,9 @@ impl Controller {
             Err(e) => {
                 let name = self.devices.get(&slot).map(|d| d.name());
                 log!(
-                    "usb: device on port {path} ({}) dropped: {e}",
-                    name.as_deref().unwrap_or("?")
+                    "usb: device on port {path} ({}{}) dropped: {e}",
+                    name.as_deref().unwrap_or("?"),
+                    self.tag
                 );
                 self.release(slot).await;
                 Err(e)
@@ -291,7 +292,7 @@ impl Controller {
             .get(&slot)
             .map(Device::name)
             .unwrap_or_default();
-        log!("usb: {name} ({what}) on port {path} ignored");
+        log!("usb: {name} ({what}{}) on port {path} ignored", self.tag);
         self.set_role(slot, Role::Ignored(what));
         Ok(())
     }
@@ -452,7 +453,7 @@ impl Controller {
             (dev.path, dev.name())
         };
         self.ring_endpoint(slot, dci);
-        log!("usb: keyboard on port {path} ({name})");
+        log!("usb: keyboard on port {path} ({name}{})", self.tag);
         Ok(())
     }
 
@@ -509,7 +510,7 @@ impl Controller {
             dev.path
         };
         self.ring_endpoint(slot, dci);
-        log!("usb: hub on port {path} ({ports} ports)");
+        log!("usb: hub on port {path} ({ports} ports{})", self.tag);
         // Look at every port once: devices may already be plugged in.
         for port in 1..=ports {
             if !self.pending_hub_ports.contains(&(slot, port)) {
@@ -817,7 +818,13 @@ impl Controller {
                     }
                     k.repeat.stop();
                 }
-                log!("usb: {} on port {} removed", dev.kind(), dev.path);
+                let tag = self.tag.trim_start_matches(", ");
+                let tag = if tag.is_empty() {
+                    String::new()
+                } else {
+                    alloc::format!(" ({tag})")
+                };
+                log!("usb: {} on port {} removed{tag}", dev.kind(), dev.path);
             }
             self.release(slot).await;
         }

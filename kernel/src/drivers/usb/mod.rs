@@ -190,6 +190,9 @@ async fn run(functions: Vec<pci::Function>) {
         match xhci::Controller::start(f) {
             Ok(mut c) => {
                 log!("usb: {}", c.describe());
+                if functions.len() > 1 {
+                    c.tag = alloc::format!(", xHCI {f}");
+                }
                 publish(&mut c);
                 CONTROLLERS.lock().push(c);
             }

@@ -107,6 +107,9 @@ pub struct Controller {
     bad_events: u64,
     /// Something `lsusb` shows changed since the device list was last published.
     pub changed: bool,
+    /// Appended to log lines about devices when there are several controllers
+    /// (`, xHCI 00:04.0`), so that "port 5" says which one.
+    pub tag: String,
 }
 
 impl Controller {
@@ -292,6 +295,7 @@ impl Controller {
             pending_resets: Vec::new(),
             bad_events: 0,
             changed: false,
+            tag: String::new(),
         };
         // Ports of controllers with power switching come up unpowered.
         if cap1.port_power_control() {

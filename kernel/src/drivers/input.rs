@@ -161,8 +161,8 @@ pub fn interrupt_requested() -> bool {
 }
 
 /// Every key from every input device, as an endless `Stream` (the seed's `ScancodeStream`,
-/// decoded): wakers are registered with both interrupt handlers before looking again, so a
-/// key that arrives in between is never missed.
+/// decoded): wakers are registered with every source (the two interrupt handlers and the
+/// USB task) before looking again, so a key that arrives in between is never missed.
 pub struct KeyStream;
 
 impl Stream for KeyStream {

@@ -52,12 +52,13 @@ def boot_times(iso: str, runs: int) -> dict:
     }
 
 
-def key_rate(m: qemu.Machine) -> dict:
+def key_rate(m: qemu.Machine, read_counters=None, name: str = "key_rate_lossless") -> dict:
     """Sends bursts of keys at rising rates; the best rate with nothing lost."""
+    read_counters = read_counters or counters
     results = {}
     best = 0.0
     for interval_ms in (20, 10, 5, 2, 1, 0):
-        before = counters(m)
+        before = read_counters(m)
         n = 200
         t0 = time.time()
         for _ in range(n):
@@ -66,14 +67,14 @@ def key_rate(m: qemu.Machine) -> dict:
                 time.sleep(interval_ms / 1000)
         took = time.time() - t0
         time.sleep(1.0)
-        after = counters(m)
+        after = read_counters(m)
         got = after[0] - before[0]
         dropped = after[1] - before[1]
         rate = n / took
         results[f"keys_{interval_ms}ms"] = (rate, "keys/s sent", got, dropped)
         if got >= 2 * n and dropped == 0:
             best = max(best, rate)
-    return {"key_rate_lossless": (best, "keys/s")}, results
+    return {name: (best, "keys/s")}, results
 
 
 def counters(m: qemu.Machine) -> tuple[int, int]:
@@ -84,6 +85,41 @@ def counters(m: qemu.Machine) -> tuple[int, int]:
     rec = re.search(r"BENCH scancodes_received (\S+)", out)
     drop = re.search(r"BENCH scancodes_dropped (\S+)", out)
     return int(float(rec.group(1))), int(float(drop.group(1)))
+
+
+def usb_counters(m: qemu.Machine) -> tuple[int, int]:
+    """Key events the USB keyboards delivered to the input layer, and those dropped."""
+    mark = m.mark()
+    m.write_serial("\x03")
+    m.wait_for(PROMPT, timeout=30, since=mark)
+    out = run_cmd(m, "bench keys")
+    rec = re.search(r"BENCH usb_key_events_received (\S+)", out)
+    drop = re.search(r"BENCH usb_key_events_dropped (\S+)", out)
+    return int(float(rec.group(1))), int(float(drop.group(1)))
+
+
+def usb_keys(iso: str) -> tuple[dict, dict]:
+    """The same typing and bursts on a USB keyboard (qemu-xhci + usb-kbd), where QMP's
+    keys go instead of to PS/2."""
+    figures = {}
+    extra = ["-device", "qemu-xhci,id=xhci", "-device", "usb-kbd,bus=xhci.0"]
+    with qemu.Machine(iso, mem="1G", extra=extra,
+                      log_path=str(ROOT / "build" / "bench-usb-serial.log")) as m:
+        m.wait_for(r"RustOS ready", timeout=120)
+        m.wait_for(PROMPT, timeout=30)
+        if not m.wait_for(r"usb: keyboard on port", timeout=30):
+            raise RuntimeError("no USB keyboard")
+        mark = m.mark()
+        m.type_text("echo the quick brown fox jumps over the lazy dog\n", delay=0.05)
+        if not m.wait_for(r"lazy dog\r\n\S*" + PROMPT, timeout=60, since=mark):
+            raise RuntimeError("line typed on USB not echoed")
+        out = run_cmd(m, "bench keys")
+        for name, value, unit in BENCH_LINE.findall(out):
+            if name.startswith("usb_key_echo"):
+                figures[name] = (float(value), unit)
+        best, detail = key_rate(m, usb_counters, "usb_key_rate_lossless")
+        figures.update(best)
+    return figures, detail
 
 
 def main() -> int:
@@ -110,6 +146,9 @@ def main() -> int:
         print("bench: key rate", flush=True)
         best, detail = key_rate(m)
         figures.update(best)
+        # (The PS/2 machine has no USB keyboard: drop its empty USB counters.)
+        for name in ("usb_key_events_received", "usb_key_events_dropped"):
+            figures.pop(name, None)
         games_out = run_cmd(m, "games")
         for game in re.findall(r"^\s*(\w+)\s", games_out, re.M):
             if game in ("snake", "tetris", "2048", "life", "breakout"):
@@ -123,12 +162,18 @@ def main() -> int:
                 if ft:
                     figures[f"wasm_{game}_frame_median_ms"] = (float(ft.group(1)), "ms")
                     figures[f"wasm_{game}_frame_worst_ms"] = (float(ft.group(2)), "ms")
+    print("bench: USB keystroke latency and key rate (qemu-xhci + usb-kbd)", flush=True)
+    usb_figures, usb_detail = usb_keys(iso)
+    figures.update(usb_figures)
     print(f"\n{'figure':40} {'value':>14}  unit")
     for name, (value, unit) in figures.items():
         print(f"{name:40} {value:14.3f}  {unit}")
     print("\nkey bursts (rate sent, scancodes received, dropped by the kernel):")
     for name, (rate, _, got, dropped) in detail.items():
         print(f"  {name:12} {rate:8.1f} keys/s  {got:5d} scancodes  {dropped} dropped")
+    print("\nUSB key bursts (rate sent, key events received, dropped by the kernel):")
+    for name, (rate, _, got, dropped) in usb_detail.items():
+        print(f"  {name:12} {rate:8.1f} keys/s  {got:5d} events     {dropped} dropped")
     result = {
         "machine": {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
                     "qemu": "TCG (software emulation)"},

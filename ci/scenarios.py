@@ -971,10 +971,53 @@ def output_keeps_keys(ctx: Context) -> str:
         return "typing during 280 KB of output loses nothing; Ctrl-C stops it (status 130)"
 
 
+def memory_pressure(ctx: Context) -> str:
+    """RAM filled each way a user can (files, a command's captured output, a huge module):
+    each gets a clear message, and afterwards the shell types, runs commands and programs,
+    and a game plays (issue 15 item 3)."""
+    def still_usable(m: qemu.Machine, what: str):
+        shell_answers(m, f"shell after {what}")
+        must_have_line(serial_out(m, "echo x | wc -c"), "2", f"a program after {what}")
+        mark = m.mark()
+        m.write_serial("play snake\r")
+        expect(m, r"snake: running; Esc quits", f"a game starts after {what}", timeout=60, since=mark)
+        time.sleep(1)
+        m.send_key("esc")
+        expect(m, r"snake: quit \(Esc\)", f"the game ends after {what}", timeout=30, since=mark)
+        prompt(m, mark)
+
+    with ctx.machine("pressure", mem=ctx.small_mem) as m:
+        shell_ready(m)
+        # 1. Files: double a file until the RAM disk is full.
+        serial_cmd(m, "write /a " + "0123456789abcdef" * 60)
+        for i in range(30):
+            src, dst = ("/a", "/b") if i % 2 == 0 else ("/b", "/a")
+            out = serial_out(m, f"rm {dst}; cat {src} {src} > {dst}", timeout=120)
+            if "no space left" in out or "out of memory" in out:
+                files_msg = out.strip().splitlines()[-1]
+                break
+        else:
+            raise Failure("the RAM disk never filled up")
+        still_usable(m, "filling RAM with files")
+        # 2. A command's captured output: the same big file many times into a pipe.
+        big = "/a" if i % 2 == 1 else "/b"
+        out = serial_out(m, "cat " + " ".join([big] * 40) + " | wc -c", timeout=300)
+        must_contain(out, "out of memory", "capturing too much output")
+        still_usable(m, "capturing too much output")
+        # 3. A module far larger than memory: refused before compiling.
+        out = serial_out(m, f"run {big}", timeout=120)
+        if "not enough memory" not in out and "not a valid" not in out and "invalid" not in out:
+            raise Failure(f"a huge module was not refused clearly: {out!r}")
+        still_usable(m, "a huge module")
+        if re.search(FATAL, m.text()):
+            raise Failure("kernel panic or fault")
+        return f"{ctx.small_mem}: files ({files_msg!r}), captured output, huge module; shell, programs and a game still work"
+
+
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_small_memory, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
        keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
        loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots,
-       shell_language, hostile_names, output_keeps_keys]
+       shell_language, hostile_names, output_keeps_keys, memory_pressure]
 
 
 # --- USB (issue 10) ----------------------------------------------------------------------

@@ -48,10 +48,10 @@ pub fn init(boot: &BootInfo) -> alloc::string::String {
 }
 
 /// Runs `f` with the file system. Files in RAM may grow only into the memory users may
-/// still claim (`mem::reserve`), so filling RAM with files gives "no space left" while
-/// the kernel keeps its headroom.
+/// still claim, less room kept for running programs (`mem::reserve`), so filling RAM with
+/// files gives "no space left" while the kernel keeps its headroom and games still run.
 pub fn with<R>(f: impl FnOnce(&mut Fs<'static>) -> R) -> R {
-    let spare = crate::mem::reserve::spare();
+    let spare = crate::mem::reserve::spare_for_files();
     let mut guard = FS.lock();
     let fs = guard.get_or_insert_with(Fs::new);
     fs.set_limit(Some(fs.usage().saturating_add(spare)));

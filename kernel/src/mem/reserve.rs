@@ -11,6 +11,9 @@ use super::{frames, heap};
 
 /// Memory no user-controlled allocation may take.
 pub const HEADROOM: usize = 2 << 20;
+/// Memory files in RAM leave for running programs and games, so that a full RAM disk
+/// does not stop the user from running anything (a game needs a few MiB).
+pub const PROGRAM_ROOM: usize = 8 << 20;
 
 /// Bytes of heap that user-controlled allocations may still take: what is free in the
 /// heap now plus what it can still grow by (bounded by its cap and by free frames), less
@@ -23,4 +26,9 @@ pub fn spare() -> usize {
         .saturating_sub(h.size)
         .min(usize::try_from(free_frames.saturating_mul(4096)).unwrap_or(usize::MAX));
     h.free.saturating_add(growth).saturating_sub(HEADROOM)
+}
+
+/// Bytes files in RAM may still grow by: [`spare`] less [`PROGRAM_ROOM`].
+pub fn spare_for_files() -> usize {
+    spare().saturating_sub(PROGRAM_ROOM)
 }

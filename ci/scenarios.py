@@ -859,3 +859,224 @@ def full_heap(ctx: Context) -> str:
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_small_memory, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
        keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
        loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots]
+
+
+# --- USB (issue 10) ----------------------------------------------------------------------
+# Scenarios that type through QMP on USB keyboards only: `send-key` goes to the most
+# recently added keyboard, so with a usb-kbd present the PS/2 keyboard receives nothing,
+# and each scenario also checks that (`bench keys` counts PS/2 scancodes, `lsusb` counts
+# each USB keyboard's key events).
+
+USB_XHCI = ["-device", "qemu-xhci,id=xhci"]
+USB_KEYBOARD_LINE = r"usb: keyboard on port (\S+) \("
+
+
+def usb_dev(driver: str, **props: str) -> list[str]:
+    """A `-device` argument for a USB device on the xHCI bus."""
+    props.setdefault("bus", "xhci.0")
+    return ["-device", ",".join([driver] + [f"{k}={v}" for k, v in props.items()])]
+
+
+def usb_keyboards_ready(m: qemu.Machine, n: int, since: int = 0, timeout: float = 30) -> list[str]:
+    """Waits until `n` USB keyboards are announced; returns their ports."""
+    deadline = time.time() + timeout
+    while True:
+        ports = re.findall(USB_KEYBOARD_LINE, m.text_since(since))
+        if len(ports) >= n:
+            return ports
+        if time.time() > deadline:
+            tail = "\n".join(m.text_since(since).strip().splitlines()[-15:])
+            raise Failure(f"{len(ports)} of {n} USB keyboards announced; serial tail:\n{tail}")
+        time.sleep(0.2)
+
+
+def usb_key_events(m: qemu.Machine) -> dict[str, int]:
+    """`lsusb`'s key-event count of each keyboard, by serial number (or port)."""
+    counts = {}
+    for line in serial_cmd(m, "lsusb").splitlines():
+        found = re.search(r"port (\S+).*keyboard.*\((?:serial (\S+), )?(\d+) key events\)", line)
+        if found:
+            counts[found.group(2) or found.group(1)] = int(found.group(3))
+    return counts
+
+
+def ps2_scancodes(m: qemu.Machine) -> int:
+    found = re.search(r"BENCH scancodes_received (\S+)", serial_cmd(m, "bench keys"))
+    if not found:
+        raise Failure("`bench keys` did not report the PS/2 counter")
+    return int(float(found.group(1)))
+
+
+def usb_keyboard(ctx: Context) -> str:
+    """`-device qemu-xhci -device usb-kbd`: the shell on a USB keyboard alone: typing,
+    Up, Tab, Backspace, Ctrl-C, a layout, auto-repeat; PS/2 receives nothing."""
+    with ctx.machine("usb-kbd", extra=USB_XHCI + usb_dev("usb-kbd", serial="only")) as m:
+        shell_ready(m)
+        port = usb_keyboards_ready(m, 1)[0]
+        must_contain(ps2_cmd(m, "echo hello usb"), "hello usb\r\n", "echo typed on USB")
+        mark = m.mark()
+        m.send_key("up")
+        m.send_key("ret")
+        prompt(m, mark)
+        if m.text_since(mark).count("hello usb") < 2:
+            raise Failure("Up arrow on USB did not recall the last line")
+        mark = m.mark()
+        m.type_text("ech")
+        m.send_key("tab")
+        m.type_text("tabbed x")
+        m.send_key("backspace")
+        m.type_text("y\n")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "tabbed y\r\n", "Tab and Backspace on USB")
+        mark = m.mark()
+        m.type_text("echo cancelled")
+        m.send_key("ctrl", "c")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "^C", "Ctrl-C on USB")
+        ps2_cmd(m, "kbd de")
+        mark = m.mark()
+        m.type_text("echo ")
+        m.send_key("y")
+        m.send_key("shift", "z")
+        m.send_key("ret")
+        prompt(m, mark)
+        must_contain(m.text_since(mark), "zY\r\n", "German layout on USB")
+        serial_cmd(m, "kbd us")
+        # Held for 1.5 s: the first repeat after ~0.5 s, then ~30 per second.
+        mark = m.mark()
+        m.type_text("echo ")
+        m.send_key("x", hold_ms=1500)
+        m.send_key("ret")
+        prompt(m, mark)
+        held = re.search(r"\r\n(x+)\r\n", m.text_since(mark))
+        if not held or not 10 <= len(held.group(1)) <= 60:
+            raise Failure(f"auto-repeat: {len(held.group(1)) if held else 0} x for a 1.5 s hold")
+        events = usb_key_events(m).get("only", 0)
+        if events < 100:
+            raise Failure(f"lsusb counts {events} key events on the USB keyboard")
+        if ps2_scancodes(m) != 0:
+            raise Failure("the PS/2 keyboard received keys: QMP did not type on USB")
+        return f"keyboard on port {port}; {events} key events; {len(held.group(1))} repeats in 1.5 s"
+
+
+usb_keyboard.all_firmware = True
+
+
+def usb_keyboard_behind_hubs(ctx: Context) -> str:
+    """A keyboard behind two usb-hub levels (route string of two tiers)."""
+    extra = (USB_XHCI + usb_dev("usb-hub", port="1") + usb_dev("usb-hub", port="1.1")
+             + usb_dev("usb-kbd", port="1.1.3"))
+    with ctx.machine("usb-hubs", extra=extra) as m:
+        shell_ready(m)
+        port = usb_keyboards_ready(m, 1)[0]
+        if not re.fullmatch(r"\d+\.1\.3", port):
+            raise Failure(f"the keyboard was announced on port {port}, not ROOT.1.3")
+        expect(m, r"usb: hub on port \d+ \(8 ports\)", "first hub")
+        expect(m, r"usb: hub on port \d+\.1 \(8 ports\)", "second hub")
+        must_contain(ps2_cmd(m, "echo through two hubs"), "through two hubs\r\n", "typing behind hubs")
+        tree = serial_cmd(m, "lsusb")
+        must_contain(tree, f"port {port}", "lsusb shows the keyboard's path")
+        if tree.count(" hub ") < 2:
+            raise Failure(f"lsusb does not list both hubs:\n{tree}")
+        return f"keyboard on port {port}"
+
+
+def usb_two_keyboards(ctx: Context) -> str:
+    """Two USB keyboards: each types; unplugging the newer one leaves the older working."""
+    extra = (USB_XHCI + usb_dev("usb-kbd", id="kbd1", serial="first")
+             + usb_dev("usb-kbd", id="kbd2", serial="second"))
+    with ctx.machine("usb-two", extra=extra) as m:
+        shell_ready(m)
+        usb_keyboards_ready(m, 2)
+        must_contain(ps2_cmd(m, "echo on the second"), "on the second\r\n", "typing on keyboard 2")
+        counts = usb_key_events(m)
+        if counts.get("second", 0) == 0 or counts.get("first", 0) != 0:
+            raise Failure(f"key events by keyboard after typing on the second: {counts}")
+        mark = m.mark()
+        m.qmp_cmd("device_del", id="kbd2")
+        expect(m, r"usb: keyboard on port \S+ removed", "second keyboard removed", since=mark)
+        must_contain(ps2_cmd(m, "echo on the first"), "on the first\r\n", "typing on keyboard 1")
+        counts = usb_key_events(m)
+        if counts.get("first", 0) == 0 or "second" in counts:
+            raise Failure(f"key events by keyboard after typing on the first: {counts}")
+        if ps2_scancodes(m) != 0:
+            raise Failure("the PS/2 keyboard received keys")
+        return f"key events {counts}"
+
+
+def usb_hotplug(ctx: Context) -> str:
+    """Keyboards plugged in and out at run time (also behind a hub): one log line each,
+    typing works on the new one, and PS/2 takes over when none is left."""
+    with ctx.machine("usb-hotplug", extra=USB_XHCI) as m:
+        shell_ready(m)
+        expect(m, r"usb: xHCI \S+ ", "controller started")
+        ports = []
+        for round_ in (1, 2):
+            mark = m.mark()
+            m.qmp_cmd("device_add", driver="usb-kbd", id="hot", bus="xhci.0")
+            ports.append(usb_keyboards_ready(m, 1, since=mark)[0])
+            must_contain(ps2_cmd(m, f"echo plugged {round_}"), f"plugged {round_}\r\n", "typing after plug-in")
+            mark = m.mark()
+            m.qmp_cmd("device_del", id="hot")
+            expect(m, rf"usb: keyboard on port {re.escape(ports[-1])} removed", "unplug logged", since=mark)
+            must_contain(ps2_cmd(m, f"echo ps2 {round_}"), f"ps2 {round_}\r\n", "PS/2 after unplug")
+        # A hub with a keyboard behind it, then the hub unplugged: both go.
+        mark = m.mark()
+        m.qmp_cmd("device_add", driver="usb-hub", id="hub", bus="xhci.0", port="3")
+        m.qmp_cmd("device_add", driver="usb-kbd", id="hubkbd", bus="xhci.0", port="3.2")
+        hub_port = usb_keyboards_ready(m, 1, since=mark)[0]
+        must_contain(ps2_cmd(m, "echo behind a hot hub"), "behind a hot hub\r\n", "typing behind a plugged hub")
+        mark = m.mark()
+        m.qmp_cmd("device_del", id="hub")
+        expect(m, rf"usb: keyboard on port {re.escape(hub_port)} removed", "keyboard behind the hub removed", since=mark)
+        expect(m, r"usb: hub on port \d+ removed", "hub removed", since=mark)
+        must_contain(ps2_cmd(m, "echo alive"), "alive\r\n", "PS/2 after the hub left")
+        if "PANIC" in m.text():
+            raise Failure("kernel panic")
+        return f"keyboard on ports {', '.join(ports)}, then {hub_port} behind a hub"
+
+
+def usb_other_devices_ignored(ctx: Context) -> str:
+    """A tablet, a mouse and a storage stick are named in the log and left alone; the
+    keyboard next to them works."""
+    stick = ctx.artifacts / "usb-stick.img"
+    stick.write_bytes(bytes(1 << 20))
+    extra = (USB_XHCI + usb_dev("usb-tablet") + usb_dev("usb-mouse")
+             + ["-drive", f"if=none,id=stick,format=raw,file={stick}"]
+             + usb_dev("usb-storage", drive="stick") + usb_dev("usb-kbd"))
+    with ctx.machine("usb-others", extra=extra) as m:
+        shell_ready(m)
+        usb_keyboards_ready(m, 1)
+        for what in (r"Tablet.*\(HID device\)", r"Mouse.*\(mouse\)", r"\(mass storage\)"):
+            expect(m, rf"usb: [^\r\n]*{what} on port \S+ ignored", f"{what} ignored")
+        must_contain(ps2_cmd(m, "echo beside the others"), "beside the others\r\n", "typing")
+        tree = serial_cmd(m, "lsusb")
+        for kind in ("keyboard", "HID device", "mouse", "mass storage"):
+            must_contain(tree, kind, "lsusb")
+        return "tablet, mouse and storage ignored"
+
+
+def usb_no_xhci(ctx: Context) -> str:
+    """No xHCI at all: one log line, `lsusb` says so, PS/2 works as before."""
+    with ctx.machine("usb-none") as m:
+        shell_ready(m)
+        expect(m, r"usb: no xHCI controller", "no-controller line")
+        must_contain(serial_cmd(m, "lsusb"), "no USB host controller", "lsusb without xHCI")
+        must_contain(serial_cmd(m, "lspci"), "host bridge", "lspci")
+        must_contain(ps2_cmd(m, "echo ps2 only"), "ps2 only\r\n", "PS/2 typing")
+        return "PS/2 only"
+
+
+def usb_nec_xhci(ctx: Context) -> str:
+    """The NEC xHCI model (a second controller type) with a keyboard."""
+    extra = ["-device", "nec-usb-xhci,id=xhci"] + usb_dev("usb-kbd")
+    with ctx.machine("usb-nec", extra=extra) as m:
+        shell_ready(m)
+        port = usb_keyboards_ready(m, 1)[0]
+        must_contain(ps2_cmd(m, "echo nec xhci"), "nec xhci\r\n", "typing on nec-usb-xhci")
+        must_contain(serial_cmd(m, "lspci"), "1033:0194", "lspci shows the NEC controller")
+        return f"keyboard on port {port}"
+
+
+ALL += [usb_keyboard, usb_keyboard_behind_hubs, usb_two_keyboards, usb_hotplug,
+        usb_other_devices_ignored, usb_no_xhci, usb_nec_xhci]

@@ -9,7 +9,7 @@
 //! - `mem`: physical frames, our own page tables, the heap;
 //! - `sync`: the one lock-free cell type for statics that cannot take a lock;
 //! - `drivers`: one module per device (serial, console on the framebuffer, keyboard,
-//!   RTC, ACPI power), and `input`, the merged key stream;
+//!   RTC, ACPI power, PCI, USB), and `input`, the merged key stream;
 //! - `fs`: the ramdisk; `task`: the async executor and sleeps;
 //! - `wasm`: the WebAssembly sandbox; `shell`: the user's interface;
 //! - `support`: benchmarks, the in-kernel test framework, leaving QEMU.
@@ -151,6 +151,15 @@ pub fn init() -> boot::BootInfo {
     );
     let fs_line = fs::init(&boot);
     log!("{fs_line}");
+    // Buses: PCI (through ECAM when ACPI describes it), then USB, whose controllers are
+    // taken over by a task of their own.
+    let ecam = drivers::acpi::with_tables(|t| {
+        t.mcfg().ok()?.find(|w| {
+            w.segment == 0 && w.base != 0 && w.first_bus == 0 && w.first_bus <= w.last_bus
+        })
+    });
+    log!("{}", drivers::pci::init(ecam.ok().flatten()));
+    log!("{}", drivers::usb::init());
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
     boot
@@ -293,6 +302,33 @@ mod tests {
             b"hello world"
         );
         crate::fs::with(|fs| fs.remove("/tmp-test.txt", false)).unwrap();
+    }
+
+    #[test_case]
+    fn mmio_mappings_are_uncached() {
+        use x86_64::structures::paging::PageTableFlags as F;
+        let frame = crate::mem::frames::alloc().expect("a frame");
+        let phys = frame.start_address().as_u64();
+        let v = crate::mem::paging::map_mmio(phys + 8, 16).expect("mapped");
+        assert_eq!(
+            crate::mem::paging::translate(v),
+            Some(x86_64::PhysAddr::new(phys + 8))
+        );
+        let flags = crate::mem::paging::flags_of(v).expect("a 4 KiB mapping");
+        assert!(flags.contains(F::NO_CACHE | F::WRITE_THROUGH | F::NO_EXECUTE | F::WRITABLE));
+        let direct = crate::mem::paging::phys_to_virt(phys + 8).as_mut_ptr::<u64>();
+        // SAFETY: both addresses map the frame allocated above, which nothing else uses.
+        unsafe {
+            v.as_mut_ptr::<u64>().write_volatile(0x5eed);
+            assert_eq!(direct.read_volatile(), 0x5eed);
+        }
+    }
+
+    #[test_case]
+    fn pci_scan_finds_the_host_bridge() {
+        let f = crate::drivers::pci::functions();
+        assert!(f.iter().any(|f| f.class == 6 && f.subclass == 0));
+        assert!(f.iter().all(|f| f.vendor != 0xffff));
     }
 
     #[test_case]

@@ -1,12 +1,14 @@
-//! One stream of keys from every input device: the PS/2 keyboard and the serial line.
+//! One stream of keys from every input device: the PS/2 keyboard, USB keyboards and the
+//! serial line.
 //!
-//! Both interrupt handlers only queue raw events; decoding happens here, in task context:
-//! key events through `keys::Decoder` with the current layout, serial bytes through the
+//! The interrupt handlers and the USB task only queue raw events; decoding happens here,
+//! in task context: PS/2 codes and USB key events through one `keys::Decoder` with the
+//! current layout, serial bytes through the
 //! line editor's terminal decoder (CR is Enter, DEL/BS are Backspace, ANSI arrows are
 //! arrows). The shell and the games read keys from here and do not care where they came
 //! from. The time stamps of keystrokes (for the latency benchmark) are kept here too.
 
-use crate::drivers::{keyboard, serial};
+use crate::drivers::{keyboard, serial, usb};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::pin::Pin;
@@ -28,30 +30,52 @@ static STATE: Mutex<Option<State>> = Mutex::new(None);
 /// the shell takes it (keystroke-to-echo latency).
 static KEY_IRQ_TSC: AtomicU64 = AtomicU64::new(0);
 
-/// Takes the interrupt time of the last PS/2 key, if one arrived since the last call.
-pub fn take_keyboard_key_tsc() -> Option<u64> {
+/// Like [`KEY_IRQ_TSC`], for USB keys: the TSC when the USB task queued the key's event.
+static KEY_USB_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// Which keyboard a timed key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Ps2,
+    Usb,
+}
+
+/// Takes the arrival time of the last keyboard key (PS/2 or USB), if one arrived since
+/// the last call.
+pub fn take_keyboard_key_tsc() -> Option<(Source, u64)> {
     match KEY_IRQ_TSC.swap(0, Ordering::Relaxed) {
-        0 => None,
-        t => Some(t),
+        0 => match KEY_USB_TSC.swap(0, Ordering::Relaxed) {
+            0 => None,
+            t => Some((Source::Usb, t)),
+        },
+        t => Some((Source::Ps2, t)),
     }
 }
 
-/// Keystroke-to-echo latencies (microseconds) of the last PS/2 keys, for `bench keys`.
+/// Keystroke-to-echo latencies (microseconds) of the last PS/2 and USB keys, for
+/// `bench keys`.
 static LATENCY: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
+static USB_LATENCY: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
 
-/// Records that the key whose interrupt came at TSC `irq_tsc` has just been echoed.
-pub fn record_echo(irq_tsc: u64) {
-    let us = crate::arch::clock::tsc_to_us(crate::arch::clock::rdtsc().saturating_sub(irq_tsc));
-    let mut l = LATENCY.lock();
+/// Records that the key from `source` that arrived at TSC `tsc` has just been echoed.
+pub fn record_echo(source: Source, tsc: u64) {
+    let us = crate::arch::clock::tsc_to_us(crate::arch::clock::rdtsc().saturating_sub(tsc));
+    let mut l = match source {
+        Source::Ps2 => LATENCY.lock(),
+        Source::Usb => USB_LATENCY.lock(),
+    };
     if l.len() >= 256 {
         l.pop_front();
     }
     l.push_back(us);
 }
 
-/// The recorded keystroke-to-echo latencies, oldest first.
-pub fn latency_samples() -> Vec<u64> {
-    LATENCY.lock().iter().copied().collect()
+/// The recorded keystroke-to-echo latencies of one keyboard kind, oldest first.
+pub fn latency_samples(source: Source) -> Vec<u64> {
+    match source {
+        Source::Ps2 => LATENCY.lock().iter().copied().collect(),
+        Source::Usb => USB_LATENCY.lock().iter().copied().collect(),
+    }
 }
 
 /// Sets up decoding; the drivers' `init` must have run.
@@ -78,6 +102,15 @@ pub fn try_key() -> Option<Key> {
                 // Typing is slow next to the interrupt, so the last IRQ is this key's.
                 KEY_IRQ_TSC.store(
                     keyboard::LAST_IRQ_TSC.load(Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
+                return Some(k);
+            }
+        }
+        while let Some(ev) = usb::pop_key_event() {
+            if let Some(k) = st.keyboard.feed_event(ev) {
+                KEY_USB_TSC.store(
+                    usb::LAST_EVENT_TSC.load(Ordering::Relaxed),
                     Ordering::Relaxed,
                 );
                 return Some(k);
@@ -137,6 +170,7 @@ impl Stream for KeyStream {
         }
         keyboard::WAKER.register(cx.waker());
         serial::input::WAKER.register(cx.waker());
+        usb::WAKER.register(cx.waker());
         // A byte may have arrived between the check and the registration: look again.
         match try_key() {
             Some(k) => Poll::Ready(Some(k)),

@@ -5,5 +5,7 @@ pub mod console;
 pub mod framebuffer;
 pub mod input;
 pub mod keyboard;
+pub mod pci;
 pub mod rtc;
 pub mod serial;
+pub mod usb;

@@ -139,3 +139,44 @@ pub fn flags_of(addr: VirtAddr) -> Option<PageTableFlags> {
         _ => None,
     }
 }
+
+/// Start of the virtual window where device registers (MMIO) are mapped, one PML4 entry
+/// below the heap.
+const MMIO_WINDOW: u64 = 0xffff_d000_0000_0000;
+/// Size of the MMIO window (512 GiB: one PML4 entry).
+const MMIO_WINDOW_SIZE: u64 = 1 << 39;
+/// Next free address in the MMIO window (only grows: device registers stay mapped).
+static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_WINDOW);
+
+/// Maps `len` bytes of device memory at physical `phys` uncached (PCD|PWT, no execute)
+/// into the MMIO window, and returns the virtual address of `phys`.
+///
+/// Device registers must not be cached: a cached read could return a stale status bit,
+/// and a cached write might never reach the device.
+pub fn map_mmio(phys: u64, len: u64) -> Result<VirtAddr, MapToError<Size4KiB>> {
+    let first = phys & !0xfff;
+    let pages = (phys - first + len).div_ceil(4096);
+    let mut next = MMIO_NEXT.lock();
+    let start = *next;
+    if pages == 0 || start + pages * 4096 > MMIO_WINDOW + MMIO_WINDOW_SIZE {
+        return Err(MapToError::FrameAllocationFailed);
+    }
+    let flags = PageTableFlags::PRESENT
+        | PageTableFlags::WRITABLE
+        | PageTableFlags::NO_CACHE
+        | PageTableFlags::WRITE_THROUGH
+        | PageTableFlags::NO_EXECUTE;
+    // Claimed even if mapping fails half-way, so a retry never meets its own leftovers.
+    *next = start + pages * 4096;
+    let mut guard = MAPPER.lock();
+    let m = guard.as_mut().ok_or(MapToError::FrameAllocationFailed)?;
+    for i in 0..pages {
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(start + i * 4096));
+        let frame = PhysFrame::containing_address(PhysAddr::new(first + i * 4096));
+        // SAFETY: the page lies in the MMIO window, which nothing else maps, above every
+        // address handed out before (`MMIO_NEXT` only grows); the frame is device memory
+        // that the allocator never hands out, so no existing reference can alias it.
+        unsafe { m.map_to(page, frame, flags, &mut KernelFrames) }?.flush();
+    }
+    Ok(VirtAddr::new(start + (phys - first)))
+}

@@ -124,8 +124,8 @@ impl Shell {
                 let mut completer = ShellCompleter { cwd: &self.cwd };
                 let event = self.editor.feed(key, &mut completer, &mut Terminal);
                 // The echo is on screen now (the console flushes every write).
-                if let Some(irq) = input::take_keyboard_key_tsc() {
-                    input::record_echo(irq);
+                if let Some((source, tsc)) = input::take_keyboard_key_tsc() {
+                    input::record_echo(source, tsc);
                 }
                 match event {
                     Event::Line(line) => {

@@ -278,20 +278,45 @@ pub fn fs(r: &mut Report) {
     r.figure("cat_vs_raw_ratio", secs(t_raw) / secs(t_cat).max(1e-9), "x");
 }
 
-/// Keyboard: latency from the keyboard interrupt to the echoed glyph on screen, over the
-/// last keystrokes typed on the PS/2 keyboard, and the receive/drop counters.
+/// Keyboard: latency from a key's arrival to the echoed glyph on screen, over the last
+/// keystrokes typed on the PS/2 keyboard (from its interrupt) and on USB keyboards (from
+/// the moment the USB task queued the key event), and the receive/drop counters.
 pub fn keys(r: &mut Report) {
-    use crate::drivers::keyboard;
-    let mut samples = crate::drivers::input::latency_samples();
-    samples.sort_unstable();
-    if let (Some(&min), Some(&max)) = (samples.first(), samples.last()) {
-        let median = samples[samples.len() / 2];
-        r.figure("key_echo_latency_median_us", median as f64, "us");
-        r.figure("key_echo_latency_min_us", min as f64, "us");
-        r.figure("key_echo_latency_max_us", max as f64, "us");
-        r.figure("key_echo_samples", samples.len() as f64, "keys");
-    } else {
-        r.note("keys: no PS/2 keystrokes recorded yet (type on the keyboard first)");
+    use crate::drivers::input::{Source, latency_samples};
+    use crate::drivers::{keyboard, usb};
+    for (source, prefix, what) in [
+        (Source::Ps2, "key", "PS/2"),
+        (Source::Usb, "usb_key", "USB"),
+    ] {
+        let mut samples = latency_samples(source);
+        samples.sort_unstable();
+        if let (Some(&min), Some(&max)) = (samples.first(), samples.last()) {
+            let median = samples[samples.len() / 2];
+            r.figure(
+                &alloc::format!("{prefix}_echo_latency_median_us"),
+                median as f64,
+                "us",
+            );
+            r.figure(
+                &alloc::format!("{prefix}_echo_latency_min_us"),
+                min as f64,
+                "us",
+            );
+            r.figure(
+                &alloc::format!("{prefix}_echo_latency_max_us"),
+                max as f64,
+                "us",
+            );
+            r.figure(
+                &alloc::format!("{prefix}_echo_samples"),
+                samples.len() as f64,
+                "keys",
+            );
+        } else {
+            r.note(&alloc::format!(
+                "keys: no {what} keystrokes recorded yet (type on the keyboard first)"
+            ));
+        }
     }
     r.figure(
         "scancodes_received",
@@ -301,6 +326,16 @@ pub fn keys(r: &mut Report) {
     r.figure(
         "scancodes_dropped",
         keyboard::RING.dropped() as f64,
+        "key events",
+    );
+    r.figure(
+        "usb_key_events_received",
+        usb::RECEIVED.load(core::sync::atomic::Ordering::Relaxed) as f64,
+        "key events",
+    );
+    r.figure(
+        "usb_key_events_dropped",
+        usb::DROPPED.load(core::sync::atomic::Ordering::Relaxed) as f64,
         "key events",
     );
 }

@@ -25,6 +25,8 @@ mod history;
 mod kbd;
 mod ln;
 mod ls;
+mod lspci;
+mod lsusb;
 mod mem;
 mod mkdir;
 mod mv;
@@ -96,6 +98,8 @@ pub static COMMANDS: &[Command] = &[
     mem::COMMAND,
     kbd::COMMAND,
     version::COMMAND,
+    lspci::COMMAND,
+    lsusb::COMMAND,
     bench::COMMAND,
     reboot::COMMAND,
     shutdown::COMMAND,

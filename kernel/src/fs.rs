@@ -172,7 +172,7 @@ pub fn sync_all() -> Result<Vec<String>, String> {
     let mut mounts = MOUNTS.lock();
     let mut lines = Vec::new();
     let mut errors = Vec::new();
-    for m in mounts.iter_mut().filter(|m| !m.mount.read_only) {
+    for m in mounts.iter_mut() {
         match with(|fs| m.mount.sync(fs)) {
             Ok(r) => {
                 if r.written + r.removed + r.created_dirs > 0 {

@@ -104,7 +104,9 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
     use alloc::format;
     let target = block::target(device).ok_or_else(|| format!("{device}: no such device"))?;
     if target.has_partitions {
-        return Err(format!("{device}: partitioned disk: mount one of its partitions"));
+        return Err(format!(
+            "{device}: partitioned disk: mount one of its partitions"
+        ));
     }
     let mut mounts = MOUNTS.lock();
     let at = at.trim_end_matches('/');
@@ -115,7 +117,9 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
         if m.device == target.name {
             return Err(format!("{device}: already mounted at {}", m.mount.at));
         }
-        let inside = |a: &str, b: &str| a == b || a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/');
+        let inside = |a: &str, b: &str| {
+            a == b || a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/')
+        };
         if inside(at, &m.mount.at) || inside(&m.mount.at, at) {
             return Err(format!("{at}: overlaps the mount at {}", m.mount.at));
         }
@@ -126,8 +130,10 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
         Err(ramfs::FsError::NotFound) => Ok(()),
         Err(e) => Err(format!("{at}: {e}")),
     })?;
-    let window = block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
-    let (mut mount, mut warnings) = Mount::open(window, at).map_err(|e| format!("{device}: {e}"))?;
+    let window =
+        block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
+    let (mut mount, mut warnings) =
+        Mount::open(window, at).map_err(|e| format!("{device}: {e}"))?;
     match with(|fs| mount.load(fs)) {
         Ok(w) => warnings.extend(w),
         Err(e) => {
@@ -149,7 +155,9 @@ pub fn umount(at: &str) -> Result<(), String> {
     let mut mounts = MOUNTS.lock();
     let i = mounts
         .iter()
-        .position(|m| m.mount.at == at || m.device == at || alloc::format!("/dev/{}", m.device) == at)
+        .position(|m| {
+            m.mount.at == at || m.device == at || alloc::format!("/dev/{}", m.device) == at
+        })
         .ok_or_else(|| format!("{at}: not mounted"))?;
     let m = mounts.remove(i);
     let device = m.device;
@@ -159,7 +167,13 @@ pub fn umount(at: &str) -> Result<(), String> {
             Ok(())
         }
         Err((e, mount)) => {
-            mounts.insert(i, Mounted { device: device.clone(), mount });
+            mounts.insert(
+                i,
+                Mounted {
+                    device: device.clone(),
+                    mount: *mount,
+                },
+            );
             Err(format!("{device}: {e}: still mounted"))
         }
     }
@@ -182,13 +196,20 @@ pub fn sync_all() -> Result<Vec<String>, String> {
                     ));
                 }
                 for s in r.skipped {
-                    lines.push(format!("{}: {s}: symbolic links cannot be stored on FAT, skipped", m.device));
+                    lines.push(format!(
+                        "{}: {s}: symbolic links cannot be stored on FAT, skipped",
+                        m.device
+                    ));
                 }
             }
             Err(e) => errors.push(format!("{}: {e}", m.device)),
         }
     }
-    if errors.is_empty() { Ok(lines) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 /// Mounts every FAT file system found (a partition, or an unpartitioned disk) at
@@ -203,8 +224,19 @@ pub fn automount() -> Vec<String> {
         let at = format!("/mnt/{}", t.name);
         match mount(&t.name, &at) {
             Ok(w) => {
-                lines.push(format!("fs: {} mounted at {at}{}", t.name, if mounts().iter().any(|m| m.1 == at && m.2) { " (read-only)" } else { "" }));
-                lines.extend(w.into_iter().map(|w| format!("fs: {}: warning: {w}", t.name)));
+                lines.push(format!(
+                    "fs: {} mounted at {at}{}",
+                    t.name,
+                    if mounts().iter().any(|m| m.1 == at && m.2) {
+                        " (read-only)"
+                    } else {
+                        ""
+                    }
+                ));
+                lines.extend(
+                    w.into_iter()
+                        .map(|w| format!("fs: {}: warning: {w}", t.name)),
+                );
             }
             Err(e) => lines.push(format!("fs: {e}")),
         }

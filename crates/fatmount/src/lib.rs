@@ -73,7 +73,9 @@ pub struct SyncReport {
 
 /// 64-bit FNV-1a: tells changed files from unchanged ones.
 fn hash(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn err<E>(what: &str, e: hadris_io::Error<E>) -> String {
@@ -111,16 +113,31 @@ impl<D: BlockDevice> Mount<D> {
             }
             Err(e) => return Err(err("not a usable FAT file system", e)),
         }
-        let options = if read_only { MountOptions::new().read_only() } else { MountOptions::new() };
+        let options = if read_only {
+            MountOptions::new().read_only()
+        } else {
+            MountOptions::new()
+        };
         let fs = FatFs::mount(dev, options).map_err(|e| err("mount", e.into_error()))?;
         let at = at.trim_end_matches('/').to_string();
-        Ok((Self { fs, at, read_only, known: BTreeMap::new() }, warnings))
+        Ok((
+            Self {
+                fs,
+                at,
+                read_only,
+                known: BTreeMap::new(),
+            },
+            warnings,
+        ))
     }
 
     /// Capacity and free bytes of the volume.
     pub fn space(&mut self) -> Option<(u64, u64)> {
         let s = self.fs.statfs().ok()?;
-        Some((s.total_blocks() * u64::from(s.block_size()), s.free_blocks() * u64::from(s.block_size())))
+        Some((
+            s.total_blocks() * u64::from(s.block_size()),
+            s.free_blocks() * u64::from(s.block_size()),
+        ))
     }
 
     /// Copies the whole volume into `ram` under `self.at` (created if missing). Returns
@@ -128,7 +145,8 @@ impl<D: BlockDevice> Mount<D> {
     /// that the caller removes.
     pub fn load(&mut self, ram: &mut Fs<'_>) -> Result<Vec<String>, String> {
         let mut warnings = Vec::new();
-        ram.mkdir_all(&self.at).map_err(|e| format!("{}: {e}", self.at))?;
+        ram.mkdir_all(&self.at)
+            .map_err(|e| format!("{}: {e}", self.at))?;
         let root = self.fs.root();
         let mut stack: Vec<(NodeId, String, usize, bool)> = vec![(root, String::new(), 0, false)];
         let mut total = 0usize;
@@ -154,11 +172,17 @@ impl<D: BlockDevice> Mount<D> {
                 }
                 total += 1;
                 if total > MAX_ENTRIES {
-                    warnings.push(format!("more than {MAX_ENTRIES} entries: the rest not loaded"));
+                    warnings.push(format!(
+                        "more than {MAX_ENTRIES} entries: the rest not loaded"
+                    ));
                     stack.clear();
                     break;
                 }
-                let child_rel = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+                let child_rel = if rel.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{rel}/{name}")
+                };
                 let path = format!("{}/{child_rel}", self.at);
                 match entry.file_type() {
                     FileType::Dir if depth + 1 < MAX_DEPTH => {
@@ -169,7 +193,9 @@ impl<D: BlockDevice> Mount<D> {
                             Err(e) => warnings.push(err(&path, e)),
                         }
                     }
-                    FileType::Dir => warnings.push(format!("{path}: deeper than {MAX_DEPTH} levels, not loaded")),
+                    FileType::Dir => warnings.push(format!(
+                        "{path}: deeper than {MAX_DEPTH} levels, not loaded"
+                    )),
                     FileType::File => {
                         let size = entry.metadata().len();
                         let data = match self.read_file(dir, entry.name(), size, &mut buf) {
@@ -179,7 +205,8 @@ impl<D: BlockDevice> Mount<D> {
                                 continue;
                             }
                         };
-                        ram.write(&path, &data).map_err(|e| format!("{path}: {e}"))?;
+                        ram.write(&path, &data)
+                            .map_err(|e| format!("{path}: {e}"))?;
                         self.known.insert(child_rel, Some(hash(&data)));
                     }
                     _ => warnings.push(format!("{path}: not a file or directory, skipped")),
@@ -193,13 +220,22 @@ impl<D: BlockDevice> Mount<D> {
     }
 
     /// Reads a whole file of `size` bytes (as its directory entry says), bounded by it.
-    fn read_file(&mut self, dir: NodeId, name: &Name, size: u64, buf: &mut [u8]) -> Result<Vec<u8>, String> {
+    fn read_file(
+        &mut self,
+        dir: NodeId,
+        name: &Name,
+        size: u64,
+        buf: &mut [u8],
+    ) -> Result<Vec<u8>, String> {
         let len = usize::try_from(size).map_err(|_| "file too large".to_string())?;
         let mut data = Vec::new();
-        data.try_reserve_exact(len).map_err(|_| "out of memory".to_string())?;
+        data.try_reserve_exact(len)
+            .map_err(|_| "out of memory".to_string())?;
         let node = self.fs.lookup(dir, name).map_err(|e| err("lookup", e))?;
         let result = (|| {
-            self.fs.open(node, OpenMode::Read).map_err(|e| err("open", e))?;
+            self.fs
+                .open(node, OpenMode::Read)
+                .map_err(|e| err("open", e))?;
             while data.len() < len {
                 let want = (len - data.len()).min(buf.len());
                 let n = match self.fs.read(node, data.len() as u64, &mut buf[..want]) {
@@ -216,7 +252,10 @@ impl<D: BlockDevice> Mount<D> {
             }
             self.fs.close(node).map_err(|e| err("close", e))?;
             if data.len() < len {
-                return Err(format!("shorter than its size ({} of {len} bytes): truncated", data.len()));
+                return Err(format!(
+                    "shorter than its size ({} of {len} bytes): truncated",
+                    data.len()
+                ));
             }
             Ok(())
         })();
@@ -306,7 +345,8 @@ impl<D: BlockDevice> Mount<D> {
             if h.is_some() && self.known.get(rel) != Some(h) {
                 let path = format!("{}/{rel}", self.at);
                 let data = ram.read(&path).map_err(|e| format!("{path}: {e}"))?;
-                self.write_file(rel, data).map_err(|e| format!("{path}: {e}"))?;
+                self.write_file(rel, data)
+                    .map_err(|e| format!("{path}: {e}"))?;
                 report.written += 1;
                 report.bytes += data.len() as u64;
                 self.known.insert(rel.clone(), *h);
@@ -322,19 +362,26 @@ impl<D: BlockDevice> Mount<D> {
         let dir = self.resolve(parent)?;
         let node = match self.fs.lookup(dir, Name::new(name)) {
             Ok(n) => Ok(n),
-            Err(e) if e.kind() == hadris_io::ErrorKind::NotFound => self.fs.create(dir, Name::new(name), &SetAttr::new()),
+            Err(e) if e.kind() == hadris_io::ErrorKind::NotFound => {
+                self.fs.create(dir, Name::new(name), &SetAttr::new())
+            }
             Err(e) => Err(e),
         };
         self.unpin(dir);
         let node = node.map_err(|e| err("create", e))?;
         let result = (|| {
-            self.fs.open(node, OpenMode::Write).map_err(|e| err("open", e))?;
+            self.fs
+                .open(node, OpenMode::Write)
+                .map_err(|e| err("open", e))?;
             let written = (|| {
                 self.fs.truncate(node, 0).map_err(|e| err("truncate", e))?;
                 let mut off = 0usize;
                 while off < data.len() {
                     let end = (off + CHUNK).min(data.len());
-                    let n = self.fs.write(node, off as u64, &data[off..end]).map_err(|e| err("write", e))?;
+                    let n = self
+                        .fs
+                        .write(node, off as u64, &data[off..end])
+                        .map_err(|e| err("write", e))?;
                     if n == 0 {
                         return Err("write: no progress".to_string());
                     }
@@ -364,11 +411,11 @@ impl<D: BlockDevice> Mount<D> {
     }
 
     /// Syncs (unless read-only) and gives the device back.
-    pub fn unmount(mut self, ram: &Fs<'_>) -> Result<D, (String, Self)> {
+    pub fn unmount(mut self, ram: &Fs<'_>) -> Result<D, (String, alloc::boxed::Box<Self>)> {
         if !self.read_only
             && let Err(e) = self.sync(ram)
         {
-            return Err((e, self));
+            return Err((e, alloc::boxed::Box::new(self)));
         }
         match self.fs.unmount() {
             Ok(dev) => Ok(dev),

@@ -26,47 +26,68 @@ fn load(img: Vec<u8>) -> (Mount<Dev>, Fs<'static>, Vec<String>) {
 }
 
 fn unmount(m: Mount<Dev>, ram: &Fs<'_>) -> Vec<u8> {
-    m.unmount(ram).map_err(|(e, _)| e).expect("unmount").into_inner()
+    m.unmount(ram)
+        .map_err(|(e, _)| e)
+        .expect("unmount")
+        .into_inner()
 }
 
 fn is_clean(img: &mut Vec<u8>) -> bool {
     let mut d = dev(core::mem::take(img));
     let mut scratch = vec![0u8; 256 * 1024];
-    let r = hadris_fat::sync::check(&mut d, &mut scratch, |f| std::println!("finding: {f}")).unwrap();
+    let r =
+        hadris_fat::sync::check(&mut d, &mut scratch, |f| std::println!("finding: {f}")).unwrap();
     *img = d.into_inner();
     r.is_clean()
 }
 
 fn pattern(n: usize, seed: u32) -> Vec<u8> {
-    (0..n as u32).map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as u8).collect()
+    (0..n as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as u8)
+        .collect()
 }
 
 #[test]
 fn write_sync_remount_read_back_on_every_fat_kind() {
-    for (kind, size) in [(FatKind::Fat12, 4 << 20), (FatKind::Fat16, 32 << 20), (FatKind::Fat32, 64 << 20)] {
+    for (kind, size) in [
+        (FatKind::Fat12, 4 << 20),
+        (FatKind::Fat16, 32 << 20),
+        (FatKind::Fat32, 64 << 20),
+    ] {
         let (mut m, mut ram, w) = load(image(kind, size));
         assert!(w.is_empty(), "{w:?}");
         assert!(!m.read_only);
         let big = pattern(3 << 20, 7);
-        ram.write("/mnt/d/A long file name with spaces.txt", b"hello").unwrap();
+        ram.write("/mnt/d/A long file name with spaces.txt", b"hello")
+            .unwrap();
         ram.mkdir_all("/mnt/d/one/two/three").unwrap();
         ram.write("/mnt/d/one/two/three/big.bin", &big).unwrap();
         for i in 0..40 {
-            ram.write(&format!("/mnt/d/one/many file {i}.txt"), format!("{i}").as_bytes()).unwrap();
+            ram.write(
+                &format!("/mnt/d/one/many file {i}.txt"),
+                format!("{i}").as_bytes(),
+            )
+            .unwrap();
         }
         let r = m.sync(&ram).unwrap();
         assert_eq!((r.written, r.created_dirs), (42, 3), "{kind:?}");
         // A second sync with nothing changed writes nothing.
         assert_eq!(m.sync(&ram).unwrap().written, 0);
         // Changes and removals.
-        ram.append("/mnt/d/A long file name with spaces.txt", b" world").unwrap();
+        ram.append("/mnt/d/A long file name with spaces.txt", b" world")
+            .unwrap();
         ram.remove("/mnt/d/one/many file 3.txt", false).unwrap();
-        ram.rename("/mnt/d/one/many file 4.txt", "/mnt/d/renamed.txt").unwrap();
+        ram.rename("/mnt/d/one/many file 4.txt", "/mnt/d/renamed.txt")
+            .unwrap();
         let mut img = unmount(m, &ram);
         assert!(is_clean(&mut img), "{kind:?} is consistent");
         let (_m, ram2, w) = load(img);
         assert!(w.is_empty(), "{w:?}");
-        assert_eq!(ram2.read("/mnt/d/A long file name with spaces.txt").unwrap(), b"hello world");
+        assert_eq!(
+            ram2.read("/mnt/d/A long file name with spaces.txt")
+                .unwrap(),
+            b"hello world"
+        );
         assert_eq!(ram2.read("/mnt/d/one/two/three/big.bin").unwrap(), &big[..]);
         assert_eq!(ram2.read("/mnt/d/renamed.txt").unwrap(), b"4");
         assert!(ram2.read("/mnt/d/one/many file 3.txt").is_err());
@@ -140,7 +161,8 @@ fn looping_and_cross_linked_chains_are_read_defensively() {
     let (mut m, mut ram, _) = load(image(FatKind::Fat32, 64 << 20));
     ram.mkdir("/mnt/d/dir").unwrap();
     for i in 0..5 {
-        ram.write(&format!("/mnt/d/dir/f{i}"), &pattern(10_000, i)).unwrap();
+        ram.write(&format!("/mnt/d/dir/f{i}"), &pattern(10_000, i))
+            .unwrap();
     }
     m.sync(&ram).unwrap();
     let mut img = unmount(m, &ram);
@@ -159,7 +181,10 @@ fn looping_and_cross_linked_chains_are_read_defensively() {
     let mut ram2 = Fs::new();
     let (mut m2, warnings) = Mount::open(dev(img), "/mnt/d").expect("damaged but readable");
     assert!(m2.read_only);
-    assert!(warnings.iter().any(|w| w.contains("read-only")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.contains("read-only")),
+        "{warnings:?}"
+    );
     let _ = m2.load(&mut ram2);
     // Writing is refused, not attempted.
     ram2.write("/mnt/d/new", b"x").unwrap();
@@ -173,7 +198,11 @@ fn random_damage_never_panics_or_hangs() {
         let (mut m, mut ram, _) = load(image(FatKind::Fat16, 8 << 20));
         ram.mkdir_all("/mnt/d/a/b").unwrap();
         for i in 0..20 {
-            ram.write(&format!("/mnt/d/a/b/file with a long name {i}"), &pattern(3000 * i, 1)).unwrap();
+            ram.write(
+                &format!("/mnt/d/a/b/file with a long name {i}"),
+                &pattern(3000 * i, 1),
+            )
+            .unwrap();
         }
         m.sync(&ram).unwrap();
         unmount(m, &ram)
@@ -192,11 +221,11 @@ fn random_damage_never_panics_or_hangs() {
             img[i] = next() as u8;
         }
         let mut ram = Fs::new();
-        if let Ok((mut m, _)) = Mount::open(dev(img), "/mnt/d") {
-            if m.load(&mut ram).is_ok() {
-                let _ = ram.write("/mnt/d/new file", b"new");
-                let _ = m.sync(&ram);
-            }
+        if let Ok((mut m, _)) = Mount::open(dev(img), "/mnt/d")
+            && m.load(&mut ram).is_ok()
+        {
+            let _ = ram.write("/mnt/d/new file", b"new");
+            let _ = m.sync(&ram);
         }
     }
 }

@@ -161,7 +161,8 @@ pub fn looks_like_fat(sector: &[u8]) -> bool {
         && spc.is_power_of_two()
         && (1..=4).contains(&fats)
         && le16(sector, 14) != 0;
-    let label = &sector[54..59] == b"FAT12" || &sector[54..59] == b"FAT16" || &sector[82..87] == b"FAT32";
+    let label =
+        &sector[54..59] == b"FAT12" || &sector[54..59] == b"FAT16" || &sector[82..87] == b"FAT32";
     jump && sane && (label || &sector[54..57] == b"FAT")
 }
 
@@ -175,7 +176,9 @@ pub fn read_table(sector_size: usize, sectors: u64, read: ReadFn<'_>) -> Result<
     read(0, &mut mbr).map_err(|()| Error::Io)?;
     let has_sig = le16(&mbr, 510) == 0xaa55;
     let entries: Vec<MbrEntry> = if has_sig {
-        (0..4).map(|i| MbrEntry::parse(&mbr[446 + 16 * i..462 + 16 * i])).collect()
+        (0..4)
+            .map(|i| MbrEntry::parse(&mbr[446 + 16 * i..462 + 16 * i]))
+            .collect()
     } else {
         Vec::new()
     };
@@ -185,19 +188,39 @@ pub fn read_table(sector_size: usize, sectors: u64, read: ReadFn<'_>) -> Result<
     if protective || !has_sig {
         match read_gpt(sector_size, sectors, read, &mut warnings)? {
             Some(partitions) => {
-                let others = entries.iter().any(|e| e.kind != 0xee && e.kind != 0 && e.sectors != 0);
-                let scheme = if others { Scheme::HybridGpt } else { Scheme::Gpt };
-                return Ok(Table { scheme, partitions, warnings });
+                let others = entries
+                    .iter()
+                    .any(|e| e.kind != 0xee && e.kind != 0 && e.sectors != 0);
+                let scheme = if others {
+                    Scheme::HybridGpt
+                } else {
+                    Scheme::Gpt
+                };
+                return Ok(Table {
+                    scheme,
+                    partitions,
+                    warnings,
+                });
             }
-            None if protective => warnings.push("protective MBR but no valid GPT: using the MBR entries"),
+            None if protective => {
+                warnings.push("protective MBR but no valid GPT: using the MBR entries")
+            }
             None => {}
         }
     }
     if !has_sig {
-        return Ok(Table { scheme: Scheme::None, partitions: Vec::new(), warnings });
+        return Ok(Table {
+            scheme: Scheme::None,
+            partitions: Vec::new(),
+            warnings,
+        });
     }
     if looks_like_fat(&mbr) {
-        return Ok(Table { scheme: Scheme::Whole, partitions: Vec::new(), warnings });
+        return Ok(Table {
+            scheme: Scheme::Whole,
+            partitions: Vec::new(),
+            warnings,
+        });
     }
     let mut partitions = Vec::new();
     for (i, e) in entries.iter().enumerate() {
@@ -209,22 +232,44 @@ pub fn read_table(sector_size: usize, sectors: u64, read: ReadFn<'_>) -> Result<
             continue;
         }
         if matches!(e.kind, 0x05 | 0x0f | 0x85) {
-            read_logical(sector_size, sectors, u64::from(e.start), u64::from(e.sectors), read, &mut partitions, &mut warnings)?;
+            read_logical(
+                sector_size,
+                sectors,
+                u64::from(e.start),
+                u64::from(e.sectors),
+                read,
+                &mut partitions,
+                &mut warnings,
+            )?;
             continue;
         }
-        push_checked(&mut partitions, &mut warnings, sectors, Partition {
-            number: i as u32 + 1,
-            first_lba: u64::from(e.start),
-            sectors: u64::from(e.sectors),
-            kind: Kind::Mbr(e.kind),
-        });
+        push_checked(
+            &mut partitions,
+            &mut warnings,
+            sectors,
+            Partition {
+                number: i as u32 + 1,
+                first_lba: u64::from(e.start),
+                sectors: u64::from(e.sectors),
+                kind: Kind::Mbr(e.kind),
+            },
+        );
     }
     partitions.sort_by_key(|p| p.number);
-    Ok(Table { scheme: Scheme::Mbr, partitions, warnings })
+    Ok(Table {
+        scheme: Scheme::Mbr,
+        partitions,
+        warnings,
+    })
 }
 
 /// Keeps a partition only if it lies inside the disk.
-fn push_checked(out: &mut Vec<Partition>, warnings: &mut Vec<&'static str>, disk: u64, p: Partition) {
+fn push_checked(
+    out: &mut Vec<Partition>,
+    warnings: &mut Vec<&'static str>,
+    disk: u64,
+    p: Partition,
+) {
     match p.first_lba.checked_add(p.sectors) {
         Some(end) if end <= disk && p.sectors > 0 => out.push(p),
         _ => warnings.push("partition past the end of the disk skipped"),
@@ -240,7 +285,11 @@ struct MbrEntry {
 
 impl MbrEntry {
     fn parse(e: &[u8]) -> Self {
-        Self { kind: e[4], start: le32(e, 8), sectors: le32(e, 12) }
+        Self {
+            kind: e[4],
+            start: le32(e, 8),
+            sectors: le32(e, 12),
+        }
     }
 }
 
@@ -274,12 +323,17 @@ fn read_logical(
         let data = MbrEntry::parse(&ebr[446..462]);
         let next = MbrEntry::parse(&ebr[462..478]);
         if data.kind != 0 && data.sectors != 0 {
-            push_checked(out, warnings, disk.min(ext_end), Partition {
-                number: 5 + n as u32,
-                first_lba: at + u64::from(data.start),
-                sectors: u64::from(data.sectors),
-                kind: Kind::Mbr(data.kind),
-            });
+            push_checked(
+                out,
+                warnings,
+                disk.min(ext_end),
+                Partition {
+                    number: 5 + n as u32,
+                    first_lba: at + u64::from(data.start),
+                    sectors: u64::from(data.sectors),
+                    kind: Kind::Mbr(data.kind),
+                },
+            );
         }
         if next.sectors == 0 || next.start == 0 {
             return Ok(());
@@ -313,7 +367,12 @@ fn read_gpt(
 }
 
 /// The GPT whose header is at `lba`, if its header and entries check out.
-fn gpt_at(sector_size: usize, disk: u64, lba: u64, read: ReadFn<'_>) -> Result<Option<Vec<Partition>>, Error> {
+fn gpt_at(
+    sector_size: usize,
+    disk: u64,
+    lba: u64,
+    read: ReadFn<'_>,
+) -> Result<Option<Vec<Partition>>, Error> {
     let mut h = vec![0u8; sector_size];
     read(lba, &mut h).map_err(|()| Error::Io)?;
     if &h[0..8] != b"EFI PART" {
@@ -346,7 +405,11 @@ fn gpt_at(sector_size: usize, disk: u64, lba: u64, read: ReadFn<'_>) -> Result<O
     }
     let bytes = count as usize * entry_size;
     let table_sectors = bytes.div_ceil(sector_size) as u64;
-    if entries_lba == 0 || entries_lba.checked_add(table_sectors).is_none_or(|end| end > disk) {
+    if entries_lba == 0
+        || entries_lba
+            .checked_add(table_sectors)
+            .is_none_or(|end| end > disk)
+    {
         return Ok(None);
     }
     let mut table = vec![0u8; table_sectors as usize * sector_size];
@@ -369,8 +432,15 @@ fn gpt_at(sector_size: usize, disk: u64, lba: u64, read: ReadFn<'_>) -> Result<O
             continue;
         }
         let units = (0..36).map(|k| le16(e, 56 + 2 * k)).take_while(|&u| u != 0);
-        let name: String = char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}')).collect();
-        out.push(Partition { number: i as u32 + 1, first_lba: first, sectors: last - first + 1, kind: Kind::Gpt { type_guid, name } });
+        let name: String = char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{fffd}'))
+            .collect();
+        out.push(Partition {
+            number: i as u32 + 1,
+            first_lba: first,
+            sectors: last - first + 1,
+            kind: Kind::Gpt { type_guid, name },
+        });
     }
     Ok(Some(out))
 }

@@ -23,7 +23,10 @@ impl Disk {
     fn table(&self) -> Result<Table, Error> {
         let data = &self.0;
         let mut read = |lba: u64, buf: &mut [u8]| -> Result<(), ()> {
-            let at = usize::try_from(lba).map_err(|_| ())?.checked_mul(SS).ok_or(())?;
+            let at = usize::try_from(lba)
+                .map_err(|_| ())?
+                .checked_mul(SS)
+                .ok_or(())?;
             let src = data.get(at..at + buf.len()).ok_or(())?;
             buf.copy_from_slice(src);
             Ok(())
@@ -172,7 +175,11 @@ fn mbr_primary_and_logical_partitions() {
     d.mbr_entry(6000, 0, 0x83, 63, 800);
     let t = d.table().unwrap();
     assert_eq!(t.scheme, Scheme::Mbr);
-    let nums: Vec<(u32, u64, u64)> = t.partitions.iter().map(|p| (p.number, p.first_lba, p.sectors)).collect();
+    let nums: Vec<(u32, u64, u64)> = t
+        .partitions
+        .iter()
+        .map(|p| (p.number, p.first_lba, p.sectors))
+        .collect();
     assert_eq!(nums, [(1, 2048, 2000), (5, 5063, 500), (6, 6063, 800)]);
     assert_eq!(t.partitions[0].kind.describe(), "FAT32");
 }
@@ -191,7 +198,11 @@ fn looping_extended_chain_stops() {
     d.mbr_entry(5001, 0, 0x06, 63, 100);
     d.mbr_entry(5001, 1, 0x05, 1000, 1000); // back to 6000: a real loop
     let t = d.table().unwrap();
-    assert!(t.warnings.iter().any(|w| w.contains("loops")), "{:?}", t.warnings);
+    assert!(
+        t.warnings.iter().any(|w| w.contains("loops")),
+        "{:?}",
+        t.warnings
+    );
     assert_eq!(t.partitions.len(), 3);
 }
 
@@ -266,11 +277,23 @@ fn random_disks_never_panic() {
             _ => {
                 for slot in 0..4 {
                     let kind = [0x05, 0x0f, 0x0c, 0xee, 0x85][(rng.next() % 5) as usize];
-                    d.mbr_entry(0, slot, kind, (rng.next() % sectors) as u32, (rng.next() % sectors) as u32);
+                    d.mbr_entry(
+                        0,
+                        slot,
+                        kind,
+                        (rng.next() % sectors) as u32,
+                        (rng.next() % sectors) as u32,
+                    );
                 }
                 for _ in 0..20 {
                     let lba = rng.next() % sectors;
-                    d.mbr_entry(lba, (rng.next() % 2) as usize, 0x05, (rng.next() % sectors) as u32, 50);
+                    d.mbr_entry(
+                        lba,
+                        (rng.next() % 2) as usize,
+                        0x05,
+                        (rng.next() % sectors) as u32,
+                        50,
+                    );
                 }
             }
         }

@@ -115,7 +115,7 @@ pub fn init() -> String {
             "; {} {} ({} MiB){}",
             d.name,
             dev.model(),
-            dev.sectors() * dev.sector_size() as u64 >> 20,
+            (dev.sectors() * dev.sector_size() as u64) >> 20,
             match &d.table {
                 Ok(t) => format!(", {} with {} partition(s)", t.scheme, t.partitions.len()),
                 Err(e) => format!(", partition table: {e}"),
@@ -167,9 +167,18 @@ pub fn targets() -> Vec<Target> {
     for d in disks.iter() {
         let (ss, n, ro, model) = {
             let dev = d.dev.lock();
-            (dev.sector_size(), dev.sectors(), dev.read_only(), dev.model())
+            (
+                dev.sector_size(),
+                dev.sectors(),
+                dev.read_only(),
+                dev.model(),
+            )
         };
-        let parts = d.table.as_ref().map(|t| t.partitions.as_slice()).unwrap_or(&[]);
+        let parts = d
+            .table
+            .as_ref()
+            .map(|t| t.partitions.as_slice())
+            .unwrap_or(&[]);
         out.push(Target {
             name: d.name.clone(),
             dev: d.dev.clone(),
@@ -227,11 +236,19 @@ impl Window {
         })
     }
 
-    fn span(&self, first: hadris_storage::BlockIndex, len: usize) -> Result<u64, hadris_io::Error<BlockError>> {
+    fn span(
+        &self,
+        first: hadris_storage::BlockIndex,
+        len: usize,
+    ) -> Result<u64, hadris_io::Error<BlockError>> {
         let ss = self.sector_size.get() as usize;
         let count = (len / ss) as u64;
         let start = first.get();
-        if len % ss != 0 || start.checked_add(count).is_none_or(|end| end > self.sectors) {
+        if !len.is_multiple_of(ss)
+            || start
+                .checked_add(count)
+                .is_none_or(|end| end > self.sectors)
+        {
             return Err(BlockError::OutOfRange.into_io());
         }
         Ok(self.first + start)
@@ -252,11 +269,19 @@ impl hadris_storage::sync::BlockDevice for Window {
     fn writable(&self) -> bool {
         self.writable
     }
-    fn read_blocks(&mut self, first: hadris_storage::BlockIndex, buf: &mut [u8]) -> Result<(), hadris_io::Error<BlockError>> {
+    fn read_blocks(
+        &mut self,
+        first: hadris_storage::BlockIndex,
+        buf: &mut [u8],
+    ) -> Result<(), hadris_io::Error<BlockError>> {
         let lba = self.span(first, buf.len())?;
         self.dev.lock().read(lba, buf).map_err(BlockError::into_io)
     }
-    fn write_blocks(&mut self, first: hadris_storage::BlockIndex, buf: &[u8]) -> Result<(), hadris_io::Error<BlockError>> {
+    fn write_blocks(
+        &mut self,
+        first: hadris_storage::BlockIndex,
+        buf: &[u8],
+    ) -> Result<(), hadris_io::Error<BlockError>> {
         let lba = self.span(first, buf.len())?;
         self.dev.lock().write(lba, buf).map_err(BlockError::into_io)
     }

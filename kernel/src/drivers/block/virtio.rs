@@ -64,7 +64,9 @@ unsafe impl Hal for KernelHal {
         if direction != BufferDirection::DeviceToDriver {
             // SAFETY: the caller guarantees `buffer` is valid for `len` bytes; `virt` is a
             // fresh allocation of at least `len` bytes, so the two do not overlap.
-            unsafe { core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, virt.as_ptr(), len) };
+            unsafe {
+                core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, virt.as_ptr(), len)
+            };
         }
         phys
     }
@@ -119,13 +121,20 @@ unsafe impl Send for VirtioBlk {}
 /// Sets up every virtio-blk function on the PCI bus.
 pub fn probe() -> Vec<Result<Box<dyn BlockDevice>, String>> {
     let mut out = Vec::new();
-    for f in pci::functions().iter().filter(|f| f.vendor == 0x1af4 && matches!(f.device_id, 0x1001 | 0x1042)) {
+    for f in pci::functions()
+        .iter()
+        .filter(|f| f.vendor == 0x1af4 && matches!(f.device_id, 0x1001 | 0x1042))
+    {
         f.enable_memory_and_dma();
         // Legacy devices are driven through I/O ports too.
         let cmd = f.read32(0x04);
         f.write32(0x04, (cmd & 0xffff) | 1);
         let mut root = PciRoot::new(Config);
-        let df = DeviceFunction { bus: f.bus, device: f.device, function: f.function };
+        let df = DeviceFunction {
+            bus: f.bus,
+            device: f.device,
+            function: f.function,
+        };
         let r = PciTransport::new::<KernelHal, _>(&mut root, df)
             .map_err(|e| format!("virtio-blk at {f}: {e}"))
             .and_then(|t| VirtIOBlk::new(t).map_err(|e| format!("virtio-blk at {f}: {e}")))
@@ -157,11 +166,15 @@ impl VirtioBlk {
         // SAFETY: `req`, `buf` and `resp` stay alive and untouched until the request is
         // completed below; on a timeout the device is marked failed and never polled
         // again, and the device only ever sees the bounce copies `share` made.
-        let token = unsafe { self.dev.read_blocks_nb(lba as usize, &mut req, buf, &mut resp) }
-            .map_err(|_| BlockError::Io)?;
+        let token = unsafe {
+            self.dev
+                .read_blocks_nb(lba as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| BlockError::Io)?;
         self.wait(token)?;
         // SAFETY: the same buffers as were passed with this token, which has completed.
-        unsafe { self.dev.complete_read_blocks(token, &req, buf, &mut resp) }.map_err(|_| BlockError::Io)
+        unsafe { self.dev.complete_read_blocks(token, &req, buf, &mut resp) }
+            .map_err(|_| BlockError::Io)
     }
 
     /// One write of at most [`MAX_SECTORS`].
@@ -169,11 +182,15 @@ impl VirtioBlk {
         let mut req = BlkReq::default();
         let mut resp = BlkResp::default();
         // SAFETY: as in `read_chunk`.
-        let token = unsafe { self.dev.write_blocks_nb(lba as usize, &mut req, buf, &mut resp) }
-            .map_err(|_| BlockError::Io)?;
+        let token = unsafe {
+            self.dev
+                .write_blocks_nb(lba as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| BlockError::Io)?;
         self.wait(token)?;
         // SAFETY: the same buffers as were passed with this token, which has completed.
-        unsafe { self.dev.complete_write_blocks(token, &req, buf, &mut resp) }.map_err(|_| BlockError::Io)
+        unsafe { self.dev.complete_write_blocks(token, &req, buf, &mut resp) }
+            .map_err(|_| BlockError::Io)
     }
 
     fn check(&self, lba: u64, len: usize) -> Result<(), BlockError> {
@@ -181,7 +198,11 @@ impl VirtioBlk {
             return Err(BlockError::Detached);
         }
         let n = (len / SECTOR_SIZE) as u64;
-        if len % SECTOR_SIZE != 0 || lba.checked_add(n).is_none_or(|end| end > self.dev.capacity()) {
+        if !len.is_multiple_of(SECTOR_SIZE)
+            || lba
+                .checked_add(n)
+                .is_none_or(|end| end > self.dev.capacity())
+        {
             return Err(BlockError::OutOfRange);
         }
         Ok(())

@@ -35,14 +35,24 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         let _ = writeln!(out, "no disks");
         return Ok(());
     }
-    let _ = writeln!(out, "{:<10} {:>7} {:<18} {:<5} MOUNT", "NAME", "SIZE", "TYPE", "FS");
+    let _ = writeln!(
+        out,
+        "{:<10} {:>7} {:<18} {:<5} MOUNT",
+        "NAME", "SIZE", "TYPE", "FS"
+    );
     for t in targets {
         let name = if t.first_lba == 0 && !t.name.ends_with(|c: char| c.is_ascii_digit()) {
             t.name.clone()
         } else {
             alloc::format!("  {}", t.name)
         };
-        let fs = if t.has_partitions { "" } else if t.is_fat() { "fat" } else { "-" };
+        let fs = if t.has_partitions {
+            ""
+        } else if t.is_fat() {
+            "fat"
+        } else {
+            "-"
+        };
         let mount = match mounts.iter().find(|m| m.0 == t.name) {
             Some((_, at, true)) => alloc::format!("{at} (read-only)"),
             Some((_, at, false)) => at.clone(),

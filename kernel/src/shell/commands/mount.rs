@@ -19,7 +19,11 @@ fn run(sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     match args.get(1..).unwrap_or(&[]) {
         [] => {
             for (dev, at, ro) in crate::fs::mounts() {
-                let _ = writeln!(out, "/dev/{dev} on {at} type vfat ({})", if ro { "ro" } else { "rw" });
+                let _ = writeln!(
+                    out,
+                    "/dev/{dev} on {at} type vfat ({})",
+                    if ro { "ro" } else { "rw" }
+                );
             }
             Ok(())
         }

@@ -22,7 +22,9 @@ fn run(sh: &mut Shell, args: &[&str], _out: &mut Output) -> Result<(), String> {
         String::from(*target)
     };
     if sh.cwd == at || sh.cwd.starts_with(&alloc::format!("{at}/")) {
-        return Err(alloc::format!("{at}: busy (the current directory is inside)"));
+        return Err(alloc::format!(
+            "{at}: busy (the current directory is inside)"
+        ));
     }
     crate::fs::umount(&at)
 }

@@ -1260,3 +1260,153 @@ def usb_nec_xhci(ctx: Context) -> str:
 
 ALL += [usb_keyboard, usb_keyboard_behind_hubs, usb_two_keyboards, usb_hotplug,
         usb_other_devices_ignored, usb_no_xhci, usb_nec_xhci]
+
+
+# --- Disks (issue 14) ---------------------------------------------------------------------
+# A FAT image made on the host with mkfs.fat is attached as a virtio-blk disk; files
+# written in RustOS must survive a reset and read back byte for byte, there and on the host
+# (mtools), and fsck.fat must find the volume clean.
+
+import shutil
+import subprocess
+
+
+def disk_tools():
+    missing = [t for t in ("mkfs.fat", "fsck.fat", "mcopy") if not shutil.which(t)]
+    if missing:
+        raise Failure(f"host tools missing: {', '.join(missing)} (dosfstools, mtools)")
+
+
+def fat_image(path: Path, mib: int, fat: int = 32, label: str = "RUSTOS"):
+    path.unlink(missing_ok=True)
+    subprocess.run(["mkfs.fat", "-C", "-F", str(fat), "-n", label, str(path), str(mib * 1024)],
+                   check=True, capture_output=True)
+
+
+def mcopy_in(image: Path, src: Path, dest: str):
+    subprocess.run(["mcopy", "-i", str(image), str(src), "::" + dest], check=True, capture_output=True)
+
+
+def mcopy_out(image: Path, src: str) -> bytes:
+    r = subprocess.run(["mcopy", "-n", "-i", str(image), "::" + src, "-"], capture_output=True)
+    if r.returncode != 0:
+        raise Failure(f"mcopy cannot read {src!r} from the image: {r.stderr.decode(errors='replace')}")
+    return r.stdout
+
+
+def fsck_clean(image: Path):
+    r = subprocess.run(["fsck.fat", "-n", str(image)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"fsck.fat -n reports errors:\n{r.stdout}{r.stderr}")
+
+
+def virtio_disk(image: Path, ident: str = "d0") -> list[str]:
+    return ["-drive", f"if=none,id={ident},format=raw,file={image}",
+            "-device", f"virtio-blk-pci,drive={ident}"]
+
+
+def disk_virtio_fat32(ctx: Context) -> str:
+    """FAT32 on virtio-blk: small, 10 MiB, many and long-named files and nested directories
+    written from the shell, `sync`, a hard reset, read back after a second boot; `reboot`
+    syncs a removal; then fsck.fat is clean and mcopy reads the same bytes."""
+    disk_tools()
+    image = ctx.artifacts / "disk-virtio-fat32.img"
+    fat_image(image, 64)
+    big = bytes((i * 2654435761 >> 13) & 0xff for i in range(10 << 20))
+    src = ctx.artifacts / "disk-big.bin"
+    src.write_bytes(big)
+    mcopy_in(image, src, "host big.bin")
+    many = 40
+    with ctx.machine("disk-virtio-1", extra=virtio_disk(image)) as m:
+        shell_ready(m)
+        expect(m, r"fs: vda mounted at /mnt/vda", "automount at boot")
+        must_match(serial_out(m, "lsblk"), r"vda\s+64M\s+virtio-blk disk\s+fat\s+/mnt/vda", "lsblk")
+        serial_cmd(m, "echo small file > '/mnt/vda/A small file with a long name.txt'")
+        serial_cmd(m, "mkdir -p /mnt/vda/one/two/three")
+        serial_cmd(m, "cp '/mnt/vda/host big.bin' /mnt/vda/one/two/three/copy.bin", timeout=60)
+        serial_cmd(m, "mkdir /mnt/vda/many")
+        for start in range(0, many, 10):
+            serial_cmd(m, " ; ".join(f"echo {i} > '/mnt/vda/many/file number {i}.txt'"
+                                     for i in range(start, start + 10)))
+        out = serial_out(m, "sync -v", timeout=120)
+        must_contain(out, "vda: ", "sync reports what it wrote")
+        m.qmp_cmd("system_reset")
+        if m.wait_exit(30) is None:
+            raise Failure("QEMU did not stop on system_reset")
+    with ctx.machine("disk-virtio-2", extra=virtio_disk(image)) as m:
+        shell_ready(m)
+        expect(m, r"fs: vda mounted at /mnt/vda", "automount after the reset")
+        must_have_line(serial_out(m, "cat '/mnt/vda/A small file with a long name.txt'"), "small file",
+                       "small file after the reset")
+        listing = serial_out(m, "ls /mnt/vda/many")
+        for i in (0, 17, many - 1):
+            must_contain(listing, f"file number {i}.txt", "many files after the reset")
+        must_have_line(serial_out(m, "cat '/mnt/vda/many/file number 17.txt'"), "17", "contents")
+        must_contain(serial_out(m, "stat /mnt/vda/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
+        # Tab completion on a mounted directory.
+        mark = m.mark()
+        m.write_serial("ls /mnt/vda/one/tw\t")
+        expect(m, r"/mnt/vda/one/two/", "completion on the disk", since=mark, timeout=10)
+        m.write_serial("\x03")
+        prompt(m, mark)
+        serial_cmd(m, "rm '/mnt/vda/many/file number 3.txt'")
+        m.write_serial("reboot\r")
+        if m.wait_exit(60) is None:
+            raise Failure("QEMU still running 60 s after 'reboot'")
+    fsck_clean(image)
+    if mcopy_out(image, "one/two/three/copy.bin") != big:
+        raise Failure("the 10 MiB file copied in RustOS differs on the host")
+    if mcopy_out(image, "A small file with a long name.txt") != b"small file\n":
+        raise Failure("the long-named file differs on the host")
+    if mcopy_out(image, "many/file number 39.txt") != b"39\n":
+        raise Failure("a file in the big directory differs on the host")
+    listing = subprocess.run(["mdir", "-b", "-i", str(image), "::many"], capture_output=True, text=True).stdout
+    if "file number 3.txt" in listing or listing.count("file number") != many - 1:
+        raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
+    return f"10 MiB + {many + 1} files survived a reset; fsck.fat clean, mcopy identical"
+
+
+def disk_corrupt_fat(ctx: Context) -> str:
+    """A FAT32 volume with a looping cluster chain mounts read-only with a warning, its
+    files still listed; one with a broken boot sector is refused. Neither hangs the boot."""
+    disk_tools()
+    looping = ctx.artifacts / "disk-looping.img"
+    fat_image(looping, 40)
+    payload = ctx.artifacts / "disk-payload.bin"
+    payload.write_bytes(bytes(range(256)) * 64)  # 16 KiB: several clusters
+    mcopy_in(looping, payload, "payload.bin")
+    data = bytearray(looping.read_bytes())
+    bps = int.from_bytes(data[11:13], "little")
+    fat_at = int.from_bytes(data[14:16], "little") * bps
+    # Make every end-of-chain marker past the root point back to cluster 3: loops.
+    for c in range(3, 64):
+        at = fat_at + 4 * c
+        if int.from_bytes(data[at:at + 4], "little") & 0x0FFFFFFF >= 0x0FFFFFF8:
+            data[at:at + 4] = (3).to_bytes(4, "little")
+    looping.write_bytes(bytes(data))
+    broken = ctx.artifacts / "disk-broken.img"
+    fat_image(broken, 32, fat=16)
+    data = bytearray(broken.read_bytes())
+    data[11:13] = (3).to_bytes(2, "little")  # 3 bytes per sector
+    data[82:87] = b"FAT16"  # still looks like FAT to lsblk
+    broken.write_bytes(bytes(data))
+    extra = virtio_disk(looping, "d0") + virtio_disk(broken, "d1")
+    with ctx.machine("disk-corrupt", extra=extra) as m:
+        shell_ready(m)
+        log = m.text()
+        must_match(log, r"fs: vda mounted at /mnt/vda \(read-only\)", "looping chains: read-only")
+        must_match(log, r"fs: vda: warning: file system damaged", "looping chains: warning")
+        must_contain(serial_out(m, "ls /mnt/vda"), "payload.bin", "listing of the damaged volume")
+        must_contain(serial_out(m, "mount"), "(ro)", "mount shows read-only")
+        if "/mnt/vdb" in serial_out(m, "mount"):
+            raise Failure("a volume with a broken boot sector was mounted")
+        must_contain(serial_out(m, "mount vdb /mnt/broken"), "vdb: ", "mount refuses a broken boot sector")
+        if "/mnt/broken" in serial_out(m, "mount"):
+            raise Failure("`mount` accepted a broken boot sector")
+        serial_cmd(m, "echo x > /mnt/vda/new.txt")
+        must_contain(serial_out(m, "sync"), "read-only", "sync refuses to write a damaged volume")
+        must_have_line(serial_out(m, "echo alive"), "alive", "the shell still works")
+    return "looping chains: read-only with a warning; bad boot sector: refused"
+
+
+ALL += [disk_virtio_fat32, disk_corrupt_fat]

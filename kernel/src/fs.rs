@@ -70,3 +70,176 @@ pub fn read_copy(path: &str) -> Result<alloc::vec::Vec<u8>, ramfs::FsError> {
         Ok(v)
     })
 }
+
+// --- Mounted disks -----------------------------------------------------------------------
+//
+// A FAT volume is mirrored into the tree at its mount point (the `fatmount` crate says why
+// and how): every command works on it as on RAM files, and `sync` (also run by `umount`,
+// `shutdown` and `reboot`) writes the changes back. Lock order: MOUNTS, then the tree.
+
+use crate::drivers::block;
+use alloc::string::String;
+use alloc::vec::Vec;
+use fatmount::Mount;
+
+struct Mounted {
+    device: String,
+    mount: Mount<block::Window>,
+}
+
+static MOUNTS: Mutex<Vec<Mounted>> = Mutex::new(Vec::new());
+
+/// A mount as `mount` and `lsblk` show it: (device, mount point, read-only).
+pub fn mounts() -> Vec<(String, String, bool)> {
+    MOUNTS
+        .lock()
+        .iter()
+        .map(|m| (m.device.clone(), m.mount.at.clone(), m.mount.read_only))
+        .collect()
+}
+
+/// Mounts the FAT file system on `device` (`vda1`) at the absolute path `at`, which must
+/// not exist or be an empty directory. Returns warnings (read-only, entries skipped).
+pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
+    use alloc::format;
+    let target = block::target(device).ok_or_else(|| format!("{device}: no such device"))?;
+    if target.has_partitions {
+        return Err(format!(
+            "{device}: partitioned disk: mount one of its partitions"
+        ));
+    }
+    let mut mounts = MOUNTS.lock();
+    let at = at.trim_end_matches('/');
+    if at.is_empty() {
+        return Err(String::from("cannot mount over /"));
+    }
+    for m in mounts.iter() {
+        if m.device == target.name {
+            return Err(format!("{device}: already mounted at {}", m.mount.at));
+        }
+        let inside = |a: &str, b: &str| {
+            a == b || a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/')
+        };
+        if inside(at, &m.mount.at) || inside(&m.mount.at, at) {
+            return Err(format!("{at}: overlaps the mount at {}", m.mount.at));
+        }
+    }
+    with(|fs| match fs.metadata(at) {
+        Ok(m) if m.kind == ramfs::Kind::Dir && m.size == 0 => Ok(()),
+        Ok(_) => Err(format!("{at}: exists and is not an empty directory")),
+        Err(ramfs::FsError::NotFound) => Ok(()),
+        Err(e) => Err(format!("{at}: {e}")),
+    })?;
+    let window =
+        block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
+    let (mut mount, mut warnings) =
+        Mount::open(window, at).map_err(|e| format!("{device}: {e}"))?;
+    match with(|fs| mount.load(fs)) {
+        Ok(w) => warnings.extend(w),
+        Err(e) => {
+            let _ = with(|fs| fs.remove(at, true));
+            return Err(format!("{device}: {e}"));
+        }
+    }
+    mounts.push(Mounted {
+        device: target.name.clone(),
+        mount,
+    });
+    Ok(warnings)
+}
+
+/// Syncs and unmounts the file system mounted at `at` (its files leave the tree).
+pub fn umount(at: &str) -> Result<(), String> {
+    use alloc::format;
+    let at = at.trim_end_matches('/');
+    let mut mounts = MOUNTS.lock();
+    let i = mounts
+        .iter()
+        .position(|m| {
+            m.mount.at == at || m.device == at || alloc::format!("/dev/{}", m.device) == at
+        })
+        .ok_or_else(|| format!("{at}: not mounted"))?;
+    let m = mounts.remove(i);
+    let device = m.device;
+    match with(|fs| m.mount.unmount(fs)) {
+        Ok(_) => {
+            let _ = with(|fs| fs.remove(at, true));
+            Ok(())
+        }
+        Err((e, mount)) => {
+            mounts.insert(
+                i,
+                Mounted {
+                    device: device.clone(),
+                    mount: *mount,
+                },
+            );
+            Err(format!("{device}: {e}: still mounted"))
+        }
+    }
+}
+
+/// Writes every mounted file system's changes to its disk. One line per file system
+/// that had something to do, or the errors.
+pub fn sync_all() -> Result<Vec<String>, String> {
+    use alloc::format;
+    let mut mounts = MOUNTS.lock();
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for m in mounts.iter_mut() {
+        match with(|fs| m.mount.sync(fs)) {
+            Ok(r) => {
+                if r.written + r.removed + r.created_dirs > 0 {
+                    lines.push(format!(
+                        "{}: {} file(s) written ({} bytes), {} directories created, {} removed",
+                        m.device, r.written, r.bytes, r.created_dirs, r.removed
+                    ));
+                }
+                for s in r.skipped {
+                    lines.push(format!(
+                        "{}: {s}: symbolic links cannot be stored on FAT, skipped",
+                        m.device
+                    ));
+                }
+            }
+            Err(e) => errors.push(format!("{}: {e}", m.device)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// Mounts every FAT file system found (a partition, or an unpartitioned disk) at
+/// `/mnt/NAME`. Returns the boot-log lines.
+pub fn automount() -> Vec<String> {
+    use alloc::format;
+    let mut lines = Vec::new();
+    for t in block::targets() {
+        if t.has_partitions || !t.is_fat() {
+            continue;
+        }
+        let at = format!("/mnt/{}", t.name);
+        match mount(&t.name, &at) {
+            Ok(w) => {
+                lines.push(format!(
+                    "fs: {} mounted at {at}{}",
+                    t.name,
+                    if mounts().iter().any(|m| m.1 == at && m.2) {
+                        " (read-only)"
+                    } else {
+                        ""
+                    }
+                ));
+                lines.extend(
+                    w.into_iter()
+                        .map(|w| format!("fs: {}: warning: {w}", t.name)),
+                );
+            }
+            Err(e) => lines.push(format!("fs: {e}")),
+        }
+    }
+    lines
+}

@@ -9,8 +9,8 @@
 //! - `mem`: physical frames, our own page tables, the heap;
 //! - `sync`: the one lock-free cell type for statics that cannot take a lock;
 //! - `drivers`: one module per device (serial, console on the framebuffer, keyboard,
-//!   RTC, ACPI power, PCI, USB), and `input`, the merged key stream;
-//! - `fs`: the ramdisk; `task`: the async executor and sleeps;
+//!   RTC, ACPI power, PCI, USB, block devices), and `input`, the merged key stream;
+//! - `fs`: the ramdisk, with FAT volumes mounted into it; `task`: the async executor and sleeps;
 //! - `wasm`: the WebAssembly sandbox; `shell`: the user's interface;
 //! - `support`: benchmarks, the in-kernel test framework, leaving QEMU.
 
@@ -160,6 +160,11 @@ pub fn init() -> boot::BootInfo {
     });
     log!("{}", drivers::pci::init(ecam.ok().flatten()));
     log!("{}", drivers::usb::init());
+    // Disks and the FAT file systems on them, mounted into the tree at /mnt/NAME.
+    log!("{}", drivers::block::init());
+    for line in fs::automount() {
+        log!("{line}");
+    }
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
     boot

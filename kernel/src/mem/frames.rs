@@ -49,6 +49,17 @@ pub fn alloc() -> Option<PhysFrame> {
     Some(PhysFrame::containing_address(PhysAddr::new(addr)))
 }
 
+/// `n` physically contiguous frames (for device buffers); the physical address of the
+/// first, or `None` when no run that long is free.
+pub fn alloc_contiguous(n: u64) -> Option<u64> {
+    FRAMES.lock().alloc_contiguous(n)
+}
+
+/// Returns `n` frames from [`alloc_contiguous`].
+pub fn free_contiguous(start: u64, n: u64) {
+    let _ = FRAMES.lock().free(start, n);
+}
+
 /// Returns a frame allocated with [`alloc`].
 pub fn free(frame: PhysFrame) {
     // A double free is a kernel bug; the set refuses it rather than corrupting itself.

@@ -25,10 +25,12 @@ mod history;
 mod kbd;
 mod ln;
 mod ls;
+mod lsblk;
 mod lspci;
 mod lsusb;
 mod mem;
 mod mkdir;
+mod mount;
 mod mv;
 mod play;
 mod pwd;
@@ -37,9 +39,11 @@ mod rm;
 mod run;
 mod shutdown;
 mod stat;
+mod sync;
 mod touch;
 mod tree;
 mod r#true;
+mod umount;
 mod unset;
 mod uptime;
 pub(crate) mod util;
@@ -101,6 +105,10 @@ pub static COMMANDS: &[Command] = &[
     version::COMMAND,
     lspci::COMMAND,
     lsusb::COMMAND,
+    lsblk::COMMAND,
+    mount::COMMAND,
+    umount::COMMAND,
+    sync::COMMAND,
     bench::COMMAND,
     reboot::COMMAND,
     shutdown::COMMAND,

@@ -1,0 +1,291 @@
+//! Block devices: one small trait every disk driver implements, the list of disks found
+//! at boot with their partition tables, and the window onto a disk or partition that the
+//! FAT driver reads and writes through.
+//!
+//! Drivers poll with a deadline ([`TIMEOUT_MS`]): a device that does not answer is marked
+//! failed and every later request gets [`BlockError::Detached`], so a dead disk costs one
+//! timeout, never a hung kernel. Each disk sits behind its own lock, taken only from task
+//! context.
+
+pub mod virtio;
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use spin::Mutex;
+
+/// How long one request may take before the device is given up.
+pub const TIMEOUT_MS: u64 = 5_000;
+
+/// Why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockError {
+    /// The device reported an error.
+    Io,
+    /// The device did not answer in time; it is detached.
+    Timeout,
+    /// The device failed earlier and is no longer used.
+    Detached,
+    /// Past the end of the device, or a buffer that is not whole sectors.
+    OutOfRange,
+    /// The medium is read-only.
+    ReadOnly,
+    /// No memory for a DMA buffer.
+    NoMemory,
+}
+
+impl BlockError {
+    pub const fn message(self) -> &'static str {
+        match self {
+            BlockError::Io => "I/O error",
+            BlockError::Timeout => "device timed out (detached)",
+            BlockError::Detached => "device detached after an earlier failure",
+            BlockError::OutOfRange => "request outside the device",
+            BlockError::ReadOnly => "read-only medium",
+            BlockError::NoMemory => "no memory for a DMA buffer",
+        }
+    }
+
+    /// As the FAT driver's error type.
+    fn into_io(self) -> hadris_io::Error<BlockError> {
+        hadris_io::Error::device(self, self.message())
+    }
+}
+
+impl fmt::Display for BlockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for BlockError {}
+
+/// A disk: whole sectors in, whole sectors out.
+pub trait BlockDevice: Send {
+    /// What kind of device, for `lsblk` ("virtio-blk").
+    fn model(&self) -> &'static str;
+    fn sector_size(&self) -> usize;
+    fn sectors(&self) -> u64;
+    fn read_only(&self) -> bool;
+    /// Reads `buf.len() / sector_size()` sectors from `lba`.
+    fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), BlockError>;
+    /// Writes `buf.len() / sector_size()` sectors at `lba`.
+    fn write(&mut self, lba: u64, buf: &[u8]) -> Result<(), BlockError>;
+    /// Makes earlier writes durable.
+    fn flush(&mut self) -> Result<(), BlockError>;
+}
+
+pub type Shared = Arc<Mutex<Box<dyn BlockDevice>>>;
+
+/// A disk found at boot.
+pub struct Disk {
+    /// `vda`, `vdb`, ...
+    pub name: String,
+    pub dev: Shared,
+    pub table: Result<partitions::Table, partitions::Error>,
+}
+
+static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
+
+/// Finds the disks (virtio-blk) and reads their partition tables. Returns the boot-log line.
+pub fn init() -> String {
+    let mut found: Vec<Box<dyn BlockDevice>> = Vec::new();
+    let mut notes = Vec::new();
+    for r in virtio::probe() {
+        match r {
+            Ok(d) => found.push(d),
+            Err(e) => notes.push(e),
+        }
+    }
+    let mut disks = DISKS.lock();
+    for (i, dev) in found.into_iter().enumerate() {
+        let name = format!("vd{}", (b'a' + i as u8) as char);
+        let dev: Shared = Arc::new(Mutex::new(dev));
+        let table = read_table(&dev);
+        disks.push(Disk { name, dev, table });
+    }
+    let mut line = format!("block: {} disk(s)", disks.len());
+    for d in disks.iter() {
+        let dev = d.dev.lock();
+        line.push_str(&format!(
+            "; {} {} ({} MiB){}",
+            d.name,
+            dev.model(),
+            (dev.sectors() * dev.sector_size() as u64) >> 20,
+            match &d.table {
+                Ok(t) => format!(", {} with {} partition(s)", t.scheme, t.partitions.len()),
+                Err(e) => format!(", partition table: {e}"),
+            }
+        ));
+    }
+    for n in notes {
+        line.push_str(&format!("; {n}"));
+    }
+    line
+}
+
+fn read_table(dev: &Shared) -> Result<partitions::Table, partitions::Error> {
+    let mut d = dev.lock();
+    let (ss, n) = (d.sector_size(), d.sectors());
+    let mut read = |lba: u64, buf: &mut [u8]| d.read(lba, buf).map_err(|_| ());
+    partitions::read_table(ss, n, &mut read)
+}
+
+/// What `lsblk` shows and `mount` accepts: a whole disk or one partition.
+#[derive(Clone)]
+pub struct Target {
+    /// `vda` or `vda1`.
+    pub name: String,
+    pub dev: Shared,
+    pub first_lba: u64,
+    pub sectors: u64,
+    pub sector_size: usize,
+    pub read_only: bool,
+    /// Partition type, or the table scheme for a whole disk.
+    pub kind: String,
+    pub model: &'static str,
+    /// Whether it is partitioned (a whole disk with partitions holds no file system itself).
+    pub has_partitions: bool,
+}
+
+impl Target {
+    /// Whether its first sector is a FAT boot sector.
+    pub fn is_fat(&self) -> bool {
+        let mut buf = vec![0u8; self.sector_size];
+        self.dev.lock().read(self.first_lba, &mut buf).is_ok() && partitions::looks_like_fat(&buf)
+    }
+}
+
+/// Every disk and partition, in order.
+pub fn targets() -> Vec<Target> {
+    let disks = DISKS.lock();
+    let mut out = Vec::new();
+    for d in disks.iter() {
+        let (ss, n, ro, model) = {
+            let dev = d.dev.lock();
+            (
+                dev.sector_size(),
+                dev.sectors(),
+                dev.read_only(),
+                dev.model(),
+            )
+        };
+        let parts = d
+            .table
+            .as_ref()
+            .map(|t| t.partitions.as_slice())
+            .unwrap_or(&[]);
+        out.push(Target {
+            name: d.name.clone(),
+            dev: d.dev.clone(),
+            first_lba: 0,
+            sectors: n,
+            sector_size: ss,
+            read_only: ro,
+            kind: match &d.table {
+                Ok(t) => format!("{}", t.scheme),
+                Err(e) => format!("{e}"),
+            },
+            model,
+            has_partitions: !parts.is_empty(),
+        });
+        for p in parts {
+            out.push(Target {
+                name: format!("{}{}", d.name, p.number),
+                dev: d.dev.clone(),
+                first_lba: p.first_lba,
+                sectors: p.sectors,
+                sector_size: ss,
+                read_only: ro,
+                kind: String::from(p.kind.describe()),
+                model,
+                has_partitions: false,
+            });
+        }
+    }
+    out
+}
+
+/// Finds a disk or partition by name (`vda1`, or `/dev/vda1`).
+pub fn target(name: &str) -> Option<Target> {
+    let name = name.strip_prefix("/dev/").unwrap_or(name);
+    targets().into_iter().find(|t| t.name == name)
+}
+
+/// A window of a disk (a partition, or the whole disk) as the FAT driver's block device.
+pub struct Window {
+    dev: Shared,
+    first: u64,
+    sectors: u64,
+    sector_size: hadris_storage::BlockSize,
+    writable: bool,
+}
+
+impl Window {
+    pub fn new(t: &Target) -> Option<Self> {
+        Some(Self {
+            dev: t.dev.clone(),
+            first: t.first_lba,
+            sectors: t.sectors,
+            sector_size: hadris_storage::BlockSize::new(u32::try_from(t.sector_size).ok()?)?,
+            writable: !t.read_only,
+        })
+    }
+
+    fn span(
+        &self,
+        first: hadris_storage::BlockIndex,
+        len: usize,
+    ) -> Result<u64, hadris_io::Error<BlockError>> {
+        let ss = self.sector_size.get() as usize;
+        let count = (len / ss) as u64;
+        let start = first.get();
+        if !len.is_multiple_of(ss)
+            || start
+                .checked_add(count)
+                .is_none_or(|end| end > self.sectors)
+        {
+            return Err(BlockError::OutOfRange.into_io());
+        }
+        Ok(self.first + start)
+    }
+}
+
+impl hadris_io::ErrorType for Window {
+    type Error = BlockError;
+}
+
+impl hadris_storage::sync::BlockDevice for Window {
+    fn block_size(&self) -> hadris_storage::BlockSize {
+        self.sector_size
+    }
+    fn block_count(&self) -> u64 {
+        self.sectors
+    }
+    fn writable(&self) -> bool {
+        self.writable
+    }
+    fn read_blocks(
+        &mut self,
+        first: hadris_storage::BlockIndex,
+        buf: &mut [u8],
+    ) -> Result<(), hadris_io::Error<BlockError>> {
+        let lba = self.span(first, buf.len())?;
+        self.dev.lock().read(lba, buf).map_err(BlockError::into_io)
+    }
+    fn write_blocks(
+        &mut self,
+        first: hadris_storage::BlockIndex,
+        buf: &[u8],
+    ) -> Result<(), hadris_io::Error<BlockError>> {
+        let lba = self.span(first, buf.len())?;
+        self.dev.lock().write(lba, buf).map_err(BlockError::into_io)
+    }
+    fn flush(&mut self) -> Result<(), hadris_io::Error<BlockError>> {
+        self.dev.lock().flush().map_err(BlockError::into_io)
+    }
+}

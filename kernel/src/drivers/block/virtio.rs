@@ -1,0 +1,250 @@
+//! virtio-blk over PCI (legacy and modern devices), through the `virtio-drivers` crate.
+//!
+//! This module supplies what the crate needs from the kernel: DMA memory (physically
+//! contiguous frames from the frame allocator, reached through the direct map), device
+//! registers mapped uncached (`map_mmio`), configuration space through the PCI module, and
+//! bounce buffers: the crate hands over heap buffers, which are virtually but not
+//! physically contiguous, so each is copied into contiguous frames for the device.
+//!
+//! Requests are polled with a deadline instead of the crate's blocking calls, which would
+//! spin forever on a dead device: on timeout the device is marked failed (its queue may
+//! still own buffers, which are leaked rather than reused).
+
+use super::{BlockDevice, BlockError, TIMEOUT_MS};
+use crate::drivers::pci;
+use crate::mem::{frames, paging};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+use virtio_drivers::device::blk::{BlkReq, BlkResp, SECTOR_SIZE, VirtIOBlk};
+use virtio_drivers::transport::pci::PciTransport;
+use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
+use virtio_drivers::{BufferDirection, Hal, PAGE_SIZE, PhysAddr};
+
+/// Sectors moved per request (64 KiB: 16 contiguous frames of bounce buffer).
+const MAX_SECTORS: usize = 128;
+
+/// The kernel side of `virtio-drivers`.
+pub struct KernelHal;
+
+// SAFETY: `dma_alloc` returns zeroed, page-aligned, physically contiguous frames that the
+// allocator hands out once, reached through the direct map, so they alias nothing;
+// `mmio_phys_to_virt` maps device memory uncached into a window nothing else uses;
+// `share` copies into such frames and `unshare` copies back and frees them.
+unsafe impl Hal for KernelHal {
+    fn dma_alloc(pages: usize, _direction: BufferDirection) -> (PhysAddr, NonNull<u8>) {
+        match alloc_dma(pages) {
+            Some(p) => p,
+            // The crate's interface cannot fail here; the driver is set up only at boot
+            // with a few pages, so running out means the machine is unusable anyway.
+            None => panic!("virtio: out of memory for {pages} DMA pages"),
+        }
+    }
+
+    unsafe fn dma_dealloc(paddr: PhysAddr, _vaddr: NonNull<u8>, pages: usize) -> i32 {
+        frames::free_contiguous(paddr, pages as u64);
+        0
+    }
+
+    unsafe fn mmio_phys_to_virt(paddr: PhysAddr, size: usize) -> NonNull<u8> {
+        match paging::map_mmio(paddr, size as u64) {
+            Ok(v) => NonNull::new(v.as_mut_ptr()).unwrap_or(NonNull::dangling()),
+            Err(_) => panic!("virtio: cannot map device registers at {paddr:#x}"),
+        }
+    }
+
+    unsafe fn share(buffer: NonNull<[u8]>, direction: BufferDirection) -> PhysAddr {
+        let len = buffer.len();
+        let pages = len.div_ceil(PAGE_SIZE).max(1);
+        let Some((phys, virt)) = alloc_dma(pages) else {
+            panic!("virtio: out of memory for a {len}-byte bounce buffer")
+        };
+        if direction != BufferDirection::DeviceToDriver {
+            // SAFETY: the caller guarantees `buffer` is valid for `len` bytes; `virt` is a
+            // fresh allocation of at least `len` bytes, so the two do not overlap.
+            unsafe {
+                core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, virt.as_ptr(), len)
+            };
+        }
+        phys
+    }
+
+    unsafe fn unshare(paddr: PhysAddr, buffer: NonNull<[u8]>, direction: BufferDirection) {
+        let len = buffer.len();
+        let virt = paging::phys_to_virt(paddr).as_ptr::<u8>();
+        if direction != BufferDirection::DriverToDevice {
+            // SAFETY: `paddr` is the bounce buffer `share` made for this buffer (the
+            // caller's contract), `len` bytes long; the device is done with it.
+            unsafe { core::ptr::copy_nonoverlapping(virt, buffer.as_ptr() as *mut u8, len) };
+        }
+        frames::free_contiguous(paddr, len.div_ceil(PAGE_SIZE).max(1) as u64);
+    }
+}
+
+/// Zeroed contiguous frames and their direct-map address.
+fn alloc_dma(pages: usize) -> Option<(PhysAddr, NonNull<u8>)> {
+    let phys = frames::alloc_contiguous(pages as u64)?;
+    let virt = paging::phys_to_virt(phys).as_mut_ptr::<u8>();
+    // SAFETY: the frames were just taken from the allocator (nobody else uses them) and the
+    // direct map covers them for `pages` pages.
+    unsafe { core::ptr::write_bytes(virt, 0, pages * PAGE_SIZE) };
+    Some((phys, NonNull::new(virt)?))
+}
+
+/// Configuration space through the PCI module.
+struct Config;
+
+impl ConfigurationAccess for Config {
+    fn read_word(&self, f: DeviceFunction, offset: u8) -> u32 {
+        pci::read32(f.bus, f.device, f.function, offset)
+    }
+    fn write_word(&mut self, f: DeviceFunction, offset: u8, data: u32) {
+        pci::write32(f.bus, f.device, f.function, offset, data)
+    }
+    unsafe fn unsafe_clone(&self) -> Self {
+        Config
+    }
+}
+
+/// One virtio-blk device.
+pub struct VirtioBlk {
+    dev: VirtIOBlk<KernelHal, PciTransport>,
+    failed: bool,
+}
+
+// SAFETY: the device is only ever used behind its disk's lock, by one CPU at a time; the
+// raw pointers inside point at DMA memory and registers owned by this device alone.
+unsafe impl Send for VirtioBlk {}
+
+/// Sets up every virtio-blk function on the PCI bus.
+pub fn probe() -> Vec<Result<Box<dyn BlockDevice>, String>> {
+    let mut out = Vec::new();
+    for f in pci::functions()
+        .iter()
+        .filter(|f| f.vendor == 0x1af4 && matches!(f.device_id, 0x1001 | 0x1042))
+    {
+        f.enable_memory_and_dma();
+        // Legacy devices are driven through I/O ports too.
+        let cmd = f.read32(0x04);
+        f.write32(0x04, (cmd & 0xffff) | 1);
+        let mut root = PciRoot::new(Config);
+        let df = DeviceFunction {
+            bus: f.bus,
+            device: f.device,
+            function: f.function,
+        };
+        let r = PciTransport::new::<KernelHal, _>(&mut root, df)
+            .map_err(|e| format!("virtio-blk at {f}: {e}"))
+            .and_then(|t| VirtIOBlk::new(t).map_err(|e| format!("virtio-blk at {f}: {e}")))
+            .map(|dev| Box::new(VirtioBlk { dev, failed: false }) as Box<dyn BlockDevice>);
+        out.push(r);
+    }
+    out
+}
+
+impl VirtioBlk {
+    /// Waits for request `token` until done or the deadline; a device that misses it is
+    /// marked failed.
+    fn wait(&mut self, token: u16) -> Result<(), BlockError> {
+        let deadline = crate::arch::clock::since_entry_us() + TIMEOUT_MS * 1000;
+        while self.dev.peek_used() != Some(token) {
+            if crate::arch::clock::since_entry_us() > deadline {
+                self.failed = true;
+                return Err(BlockError::Timeout);
+            }
+            core::hint::spin_loop();
+        }
+        Ok(())
+    }
+
+    /// One read of at most [`MAX_SECTORS`].
+    fn read_chunk(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        let mut req = BlkReq::default();
+        let mut resp = BlkResp::default();
+        // SAFETY: `req`, `buf` and `resp` stay alive and untouched until the request is
+        // completed below; on a timeout the device is marked failed and never polled
+        // again, and the device only ever sees the bounce copies `share` made.
+        let token = unsafe {
+            self.dev
+                .read_blocks_nb(lba as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| BlockError::Io)?;
+        self.wait(token)?;
+        // SAFETY: the same buffers as were passed with this token, which has completed.
+        unsafe { self.dev.complete_read_blocks(token, &req, buf, &mut resp) }
+            .map_err(|_| BlockError::Io)
+    }
+
+    /// One write of at most [`MAX_SECTORS`].
+    fn write_chunk(&mut self, lba: u64, buf: &[u8]) -> Result<(), BlockError> {
+        let mut req = BlkReq::default();
+        let mut resp = BlkResp::default();
+        // SAFETY: as in `read_chunk`.
+        let token = unsafe {
+            self.dev
+                .write_blocks_nb(lba as usize, &mut req, buf, &mut resp)
+        }
+        .map_err(|_| BlockError::Io)?;
+        self.wait(token)?;
+        // SAFETY: the same buffers as were passed with this token, which has completed.
+        unsafe { self.dev.complete_write_blocks(token, &req, buf, &mut resp) }
+            .map_err(|_| BlockError::Io)
+    }
+
+    fn check(&self, lba: u64, len: usize) -> Result<(), BlockError> {
+        if self.failed {
+            return Err(BlockError::Detached);
+        }
+        let n = (len / SECTOR_SIZE) as u64;
+        if !len.is_multiple_of(SECTOR_SIZE)
+            || lba
+                .checked_add(n)
+                .is_none_or(|end| end > self.dev.capacity())
+        {
+            return Err(BlockError::OutOfRange);
+        }
+        Ok(())
+    }
+}
+
+impl BlockDevice for VirtioBlk {
+    fn model(&self) -> &'static str {
+        "virtio-blk"
+    }
+    fn sector_size(&self) -> usize {
+        SECTOR_SIZE
+    }
+    fn sectors(&self) -> u64 {
+        self.dev.capacity()
+    }
+    fn read_only(&self) -> bool {
+        self.dev.readonly()
+    }
+    fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        self.check(lba, buf.len())?;
+        for (i, chunk) in buf.chunks_mut(MAX_SECTORS * SECTOR_SIZE).enumerate() {
+            self.read_chunk(lba + (i * MAX_SECTORS) as u64, chunk)?;
+        }
+        Ok(())
+    }
+    fn write(&mut self, lba: u64, buf: &[u8]) -> Result<(), BlockError> {
+        self.check(lba, buf.len())?;
+        if self.read_only() {
+            return Err(BlockError::ReadOnly);
+        }
+        for (i, chunk) in buf.chunks(MAX_SECTORS * SECTOR_SIZE).enumerate() {
+            self.write_chunk(lba + (i * MAX_SECTORS) as u64, chunk)?;
+        }
+        Ok(())
+    }
+    /// The crate's flush is the one blocking call left (no deadline): a device that
+    /// answered the writes before it answers a flush too.
+    fn flush(&mut self) -> Result<(), BlockError> {
+        if self.failed {
+            return Err(BlockError::Detached);
+        }
+        self.dev.flush().map_err(|_| BlockError::Io)
+    }
+}

@@ -1014,10 +1014,107 @@ def memory_pressure(ctx: Context) -> str:
         return f"{ctx.small_mem}: files ({files_msg!r}), captured output, huge module; shell, programs and a game still work"
 
 
+def wasi_module(start_body: bytes) -> bytes:
+    """A minimal WASI command: imports `fd_write`, exports `memory` and `_start`, which runs
+    `start_body`."""
+    def leb(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def vec(items: list[bytes]) -> bytes:
+        return leb(len(items)) + b"".join(items)
+
+    def section(idx: int, body: bytes) -> bytes:
+        return bytes([idx]) + leb(len(body)) + body
+
+    def name(s: str) -> bytes:
+        return leb(len(s)) + s.encode()
+
+    types = section(1, vec([b"\x60\x00\x00", b"\x60\x04\x7f\x7f\x7f\x7f\x01\x7f"]))
+    imports = section(2, vec([name("wasi_snapshot_preview1") + name("fd_write") + b"\x00\x01"]))
+    funcs = section(3, vec([b"\x00"]))
+    memory = section(5, vec([b"\x00\x01"]))
+    exports = section(7, vec([name("memory") + b"\x02\x00", name("_start") + b"\x00\x01"]))
+    body = b"\x00" + start_body + b"\x0b"
+    code = section(10, vec([leb(len(body)) + body]))
+    return b"\x00asm\x01\x00\x00\x00" + types + imports + funcs + memory + exports + code
+
+
+def wasi_programs(ctx: Context) -> str:
+    """WASI programs from /bin with the shell: pipes, redirections, `$?`, standard input
+    from the keyboard (Ctrl-D ends it), Ctrl-C on an endless program, and hostile WASI
+    commands that trap with a message; the shell lives on."""
+    import io
+    import tarfile
+
+    hostile = {
+        # fd_write(1, iovs = 0x7ffffff0, 1, nwritten = 0): a pointer far out of bounds.
+        "badptr": wasi_module(b"\x41\x01\x41\xf0\xff\xff\xff\x07\x41\x01\x41\x00\x10\x00\x1a"),
+        # loop br 0 end: never ends.
+        "spin": wasi_module(b"\x03\x40\x0c\x00\x0b"),
+    }
+    root = Path(__file__).resolve().parent.parent
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as out:
+        with tarfile.open(root / "build" / "initrd.tar") as src:
+            for member in src.getmembers():
+                out.addfile(member, src.extractfile(member) if member.isfile() else None)
+        for n, data in hostile.items():
+            info = tarfile.TarInfo(f"./hostile/{n}.wasm")
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    initrd = ctx.artifacts / "initrd-wasi.tar"
+    initrd.write_bytes(buf.getvalue())
+    iso = variant_iso(ctx, "wasi", initrd=initrd)
+    try:
+        log = ctx.artifacts / f"e2e-wasi-{ctx.firmware}.log"
+        with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
+            shell_ready(m)
+            out = lambda line, t=120: serial_out(m, line, timeout=t)  # noqa: E731
+            must_have_line(out("cat /etc/motd | wc -l"), "1", "a built-in piped into a program")
+            must_have_line(out("echo hello | sha256sum"),
+                           "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  -",
+                           "sha256sum of a pipe")
+            must_have_line(out("echo zz > /w; echo \"b a\" >> /w; cat /w | sort | head -n 1"), "b a", "a pipeline of programs")
+            must_have_line(out("grep Wel""come /etc/motd > /g; wc -l < /g"), "1", "program output to a file, < into a program")
+            must_have_line(out("grep -c nomatchxyz /etc/motd; echo \"st=$?\""), "st=1", "a program's exit status")
+            must_have_line(out("X=4""2 rhai -e 'print(40 + 2)'"), "42", "the rhai interpreter")
+            # Standard input from the keyboard, a line at a time; Ctrl-D ends it.
+            mark = m.mark()
+            m.write_serial("wc -l\r")
+            time.sleep(2)
+            m.write_serial("one\rtwo\rthree\r\x04")
+            expect(m, r"\r\n\s*3\r\n", "wc -l counts three typed lines after Ctrl-D", timeout=60, since=mark)
+            prompt(m, mark)
+            # Ctrl-C ends an endless program (status 130); the shell carries on.
+            for prog in ("/hostile/spin.wasm", "rhai -e 'loop { }'"):
+                mark = m.mark()
+                m.write_serial(("run " if prog.startswith("/") else "") + prog + "\r")
+                time.sleep(3)
+                m.write_serial("\x03")
+                expect(m, r"\^C", f"Ctrl-C stops {prog}", timeout=60, since=mark)
+                prompt(m, mark)
+                must_have_line(out("echo $?"), "130", f"status after Ctrl-C on {prog}")
+            trapped = out("run /hostile/badptr.wasm; echo \"st=$?\"")
+            must_contain(trapped, "trap", "a bad pointer traps with a message")
+            must_have_line(trapped, "st=134", "status of a trapped program")
+            shell_answers(m, "shell after WASI programs")
+            if re.search(FATAL, m.text()):
+                raise Failure("kernel panic or fault")
+    finally:
+        iso.unlink(missing_ok=True)
+    return "pipes, redirections, $?, keyboard stdin with Ctrl-D, Ctrl-C (130), traps (134)"
+
+
 ALL = [boots_and_draws, boots_without_framebuffer, full_heap, boots_with_small_memory, boots_with_4g, shell_on_serial, shell_on_ps2_keyboard,
        keyboard_layouts, files, hostile_input, keys_after_flood, bad_initrd, no_initrd,
        loader_refuses_bad_inputs, games, hostile_modules, disk_image, power_off, reboots,
-       shell_language, hostile_names, output_keeps_keys, memory_pressure]
+       shell_language, hostile_names, output_keeps_keys, memory_pressure, wasi_programs]
 
 
 # --- USB (issue 10) ----------------------------------------------------------------------

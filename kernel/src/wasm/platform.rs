@@ -7,7 +7,7 @@
 //! console (which mirrors to serial). Standard input is a buffer the runner fills from the
 //! keyboard, a line at a time.
 
-use super::pathfs::PathFs;
+use super::ramfs_wasi::WasiRamFs;
 use crate::arch::clock::{rdtsc, since_entry_us};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -26,7 +26,7 @@ pub struct KernelPlatform {
     /// The start of a UTF-8 sequence that the last write cut in two.
     carry: Vec<u8>,
     /// The file system, for programs given directories.
-    pub fs: Option<PathFs>,
+    pub fs: Option<WasiRamFs>,
 }
 
 impl KernelPlatform {
@@ -44,8 +44,7 @@ impl KernelPlatform {
     /// A platform with the RAM file system (WASI programs).
     pub fn with_fs() -> Self {
         let mut p = Self::new();
-        let boot = p.realtime_ns().saturating_sub(monotonic_ns());
-        p.fs = Some(PathFs::new(boot));
+        p.fs = Some(WasiRamFs::new());
         p
     }
 }

@@ -33,6 +33,26 @@ impl<'a> Fs<'a> {
         }
     }
 
+    /// The node at absolute `path` of the string API (links followed, as
+    /// [`Fs::metadata`] does): how a host turns a path the user gave into a directory
+    /// handle, e.g. for a WASI preopen.
+    pub fn node_at(&self, path: &str) -> Result<NodeId> {
+        Ok(self.id(self.lookup(Self::parse(path)?.as_slice())?))
+    }
+
+    /// The live node with inode number `ino`, if any. For a host that hands out bare inode
+    /// numbers and must map them back (it should keep its own map and fall back to this):
+    /// it looks at every slot, so it costs O(nodes) and never allocates.
+    pub fn node_by_ino(&self, ino: u64) -> Option<NodeId> {
+        if ino == 0 {
+            return None;
+        }
+        self.slots.iter().enumerate().find_map(|(slot, s)| match s {
+            Slot::Used(n) if n.ino == ino => Some(NodeId { slot, ino }),
+            _ => None,
+        })
+    }
+
     /// Metadata of `node` (a link is not followed: it is the node).
     pub fn stat(&self, node: NodeId) -> Result<Metadata> {
         self.metadata_of(self.slot(node)?)

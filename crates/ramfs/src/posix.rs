@@ -244,6 +244,19 @@ impl<'a> Fs<'a> {
         self.link_in(src, scope, start, to_path)
     }
 
+    /// Gives `node`, which the caller already holds, another name, `to_path` (`linkat`
+    /// for a host that resolved the source path itself, e.g. a WASI layer). Errors as
+    /// [`Fs::link_at`], `StaleHandle` for a node that is gone, and `NotFound` for one that
+    /// lost its last name (held open, it is not given a name again, as on Linux).
+    pub fn link_node(&mut self, node: NodeId, to: At, to_path: &str) -> Result<()> {
+        let src = self.slot(node)?;
+        if self.node(src)?.nlink == 0 {
+            return Err(FsError::NotFound);
+        }
+        let (scope, start) = self.scope_of(to)?;
+        self.link_in(src, scope, start, to_path)
+    }
+
     pub(crate) fn link_in(
         &mut self,
         src: usize,

@@ -11,8 +11,9 @@
 //! edits, Enter hands the line (with its `\n`) to the program. Standard output and error go
 //! to the console.
 
-use super::platform::{KernelPlatform, monotonic_ns};
+use super::platform::KernelPlatform;
 use super::{LoadError, Program, YieldNow};
+use crate::arch::clock::monotonic_ns;
 use crate::drivers::input;
 use crate::task::sleep::sleep_ms;
 use alloc::string::String;

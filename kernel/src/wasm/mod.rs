@@ -14,8 +14,8 @@
 //! Whatever a module does, it ends with a one-line message and the shell carries on.
 
 mod command;
-mod pathfs;
 mod platform;
+mod ramfs_wasi;
 mod stats;
 
 pub use command::{CommandError, STATUS_INTERRUPTED, STATUS_TRAPPED, run_command};

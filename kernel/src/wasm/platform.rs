@@ -1,17 +1,17 @@
 //! The kernel as the machine a WebAssembly module sees (`wasm_host::Platform`).
 //!
 //! Clocks: the monotonic clock is the TSC since kernel entry (fine-grained, never goes back);
-//! the realtime clock is the RTC read once, plus the monotonic clock since. Randomness: a
+//! the realtime clock is the kernel's wall clock (`arch::clock::realtime_ns`: the RTC read at
+//! boot, plus the monotonic clock since), the same one file times come from. Randomness: a
 //! xorshift generator seeded from the TSC (fine for games and hash seeds, not for keys).
 //! Games' `print` goes to the serial log; a program's standard output and error go to the
 //! console (which mirrors to serial). Standard input is a buffer the runner fills from the
 //! keyboard, a line at a time.
 
-use super::pathfs::PathFs;
-use crate::arch::clock::{rdtsc, since_entry_us};
+use super::ramfs_wasi::WasiRamFs;
+use crate::arch::clock::{monotonic_ns, rdtsc, realtime_ns};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
 use wasm_host::wasi::FileSystem;
 use wasm_host::{Platform, StdinRead, Stream, WouldBlock};
 
@@ -26,7 +26,7 @@ pub struct KernelPlatform {
     /// The start of a UTF-8 sequence that the last write cut in two.
     carry: Vec<u8>,
     /// The file system, for programs given directories.
-    pub fs: Option<PathFs>,
+    pub fs: Option<WasiRamFs>,
     /// Standard output kept for a pipe or a redirection, instead of shown.
     pub captured: Option<Vec<u8>>,
     /// Captured output was cut short: memory ran out.
@@ -50,8 +50,7 @@ impl KernelPlatform {
     /// A platform with the RAM file system (WASI programs).
     pub fn with_fs() -> Self {
         let mut p = Self::new();
-        let boot = p.realtime_ns().saturating_sub(monotonic_ns());
-        p.fs = Some(PathFs::new(boot));
+        p.fs = Some(WasiRamFs::new());
         p
     }
 }
@@ -69,42 +68,6 @@ fn seed() -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     (z ^ (z >> 31)) | 1
-}
-
-/// Nanoseconds since kernel entry.
-pub fn monotonic_ns() -> u64 {
-    since_entry_us().saturating_mul(1000)
-}
-
-/// Realtime at kernel entry (ns since the Unix epoch), read from the RTC on first use.
-static BOOT_REALTIME: AtomicU64 = AtomicU64::new(0);
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the well-known "days from civil"
-/// arithmetic, written out because it is four lines).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn boot_realtime() -> u64 {
-    let cached = BOOT_REALTIME.load(Ordering::Relaxed);
-    if cached != 0 {
-        return cached;
-    }
-    let t = crate::drivers::rtc::now();
-    let days = days_from_civil(i64::from(t.year), i64::from(t.month), i64::from(t.day));
-    let secs =
-        days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
-    let now = u64::try_from(secs)
-        .unwrap_or(0)
-        .saturating_mul(1_000_000_000);
-    let boot = now.saturating_sub(monotonic_ns()).max(1);
-    BOOT_REALTIME.store(boot, Ordering::Relaxed);
-    boot
 }
 
 /// Splits off an incomplete UTF-8 sequence at the end of `bytes`.
@@ -136,7 +99,7 @@ impl Platform for KernelPlatform {
     }
 
     fn realtime_ns(&mut self) -> u64 {
-        boot_realtime().saturating_add(monotonic_ns())
+        realtime_ns()
     }
 
     fn fill_random(&mut self, buf: &mut [u8]) {
@@ -216,13 +179,6 @@ impl Platform for KernelPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test_case]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2026, 1, 1), 20_454);
-    }
 
     #[test_case]
     fn incomplete_utf8_is_carried() {

@@ -367,6 +367,29 @@ fn symlink_and_link_at() {
         fs.link_at(pre, "gone", true, pre, "y"),
         Err(FsError::NotFound)
     );
+    // The same by node: a held node is linked as the path would be.
+    fs.link_node(file, pre, "by-node").unwrap();
+    assert_eq!(fs.lookup_at(pre, "by-node", false), Ok(file));
+    assert_eq!(fs.stat(file).unwrap().nlink, 3);
+    let sub = fs.lookup_at(pre, "sub", true).unwrap();
+    assert_eq!(fs.link_node(sub, pre, "x"), Err(FsError::NotPermitted));
+    assert_eq!(fs.link_node(file, pre, "hard"), Err(FsError::AlreadyExists));
+    assert_eq!(fs.link_node(file, pre, "y/"), Err(FsError::NotFound));
+    let at_sub = At::dir(sub);
+    fs.link_node(file, at_sub, "in-sub").unwrap();
+    assert_eq!(fs.lookup_at(pre, "sub/in-sub", false), Ok(file));
+    assert_eq!(
+        fs.link_node(file, at_sub, "../escape"),
+        Err(FsError::EscapesRoot)
+    );
+    // A node that lost every name is not named again; one that is gone is stale.
+    let tmp = fs.open_at(pre, "tmp", opts(|o| o.create = true)).unwrap();
+    fs.retain(tmp).unwrap();
+    fs.unlink_at(pre, "tmp").unwrap();
+    assert_eq!(fs.link_node(tmp, pre, "back"), Err(FsError::NotFound));
+    fs.release(tmp).unwrap();
+    assert_eq!(fs.link_node(tmp, pre, "back"), Err(FsError::StaleHandle));
+    assert_eq!(fs.lookup_at(pre, "back", false), Err(FsError::NotFound));
     fs.check_invariants();
 }
 
@@ -512,4 +535,40 @@ fn every_error_has_an_errno() {
     for (e, name) in all {
         assert_eq!(e.errno_name(), name, "{e:?}");
     }
+}
+
+#[test]
+fn nodes_found_by_path_and_by_inode_number() {
+    let (mut fs, pre) = setup();
+    let file = fs.lookup_at(pre, "file", true).unwrap();
+    let sub = fs.lookup_at(pre, "sub", true).unwrap();
+    assert_eq!(fs.node_at("/pre/file"), Ok(file));
+    assert_eq!(fs.node_at("/pre/link"), Ok(file), "links are followed");
+    assert_eq!(fs.node_at("/pre/dirlink/"), Ok(sub));
+    assert_eq!(fs.node_at("/"), Ok(fs.root()));
+    assert_eq!(fs.node_at("/pre/../pre/./sub"), Ok(sub));
+    assert_eq!(fs.node_at("/pre/nothing"), Err(FsError::NotFound));
+    assert_eq!(fs.node_at("/pre/dangling"), Err(FsError::NotFound));
+    assert_eq!(fs.node_at("/pre/file/x"), Err(FsError::NotADirectory));
+    assert_eq!(fs.node_at(""), Err(FsError::InvalidPath));
+
+    for id in [file, sub, fs.root(), pre.dir] {
+        assert_eq!(fs.node_by_ino(id.ino()), Some(id));
+    }
+    let link = fs.lookup_at(pre, "link", false).unwrap();
+    assert_eq!(fs.node_by_ino(link.ino()), Some(link));
+    assert_eq!(fs.node_by_ino(0), None);
+    assert_eq!(fs.node_by_ino(u64::MAX), None);
+
+    // A held node is found after losing its last name; once released it is gone, and a
+    // new node (reusing its slot) has a new number.
+    fs.retain(file).unwrap();
+    fs.unlink_at(pre, "file").unwrap();
+    assert_eq!(fs.node_by_ino(file.ino()), Some(file), "held: still there");
+    fs.release(file).unwrap();
+    assert_eq!(fs.node_by_ino(file.ino()), None);
+    let new = fs.open_at(pre, "again", opts(|o| o.create = true)).unwrap();
+    assert_ne!(new.ino(), file.ino());
+    assert_eq!(fs.node_by_ino(new.ino()), Some(new));
+    assert_eq!(fs.node_by_ino(file.ino()), None);
 }

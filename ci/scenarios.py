@@ -988,19 +988,21 @@ def memory_pressure(ctx: Context) -> str:
 
     with ctx.machine("pressure", mem=ctx.small_mem) as m:
         shell_ready(m)
-        # 1. Files: double a file until the RAM disk is full.
-        serial_cmd(m, "write /a " + "0123456789abcdef" * 60)
-        for i in range(30):
-            src, dst = ("/a", "/b") if i % 2 == 0 else ("/b", "/a")
-            out = serial_out(m, f"rm {dst}; cat {src} {src} > {dst}", timeout=120)
-            if "no space left" in out or "out of memory" in out:
+        # 1. Files: a 1 MiB file, then copies of it until the RAM disk is full.
+        serial_cmd(m, "write /a " + "0123456789abcdef" * 64)
+        for _ in range(10):
+            serial_cmd(m, "cat /a /a > /b; mv /b /a", timeout=120)
+        files_msg = ""
+        for i in range(400):
+            out = serial_out(m, f"cp /a /c{i}", timeout=120)
+            if out.strip():
                 files_msg = out.strip().splitlines()[-1]
                 break
-        else:
-            raise Failure("the RAM disk never filled up")
+        must_contain(files_msg, "no space left on device", "filling RAM with files")
+        src = "/a"
         still_usable(m, "filling RAM with files")
         # 2. A command's captured output: the same big file many times into a pipe.
-        big = "/a" if i % 2 == 1 else "/b"
+        big = src  # the failed copy's target was removed and not written
         out = serial_out(m, "cat " + " ".join([big] * 40) + " | wc -c", timeout=300)
         must_contain(out, "out of memory", "capturing too much output")
         still_usable(m, "capturing too much output")

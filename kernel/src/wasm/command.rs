@@ -16,6 +16,7 @@ use super::{LoadError, Program, YieldNow};
 use crate::arch::clock::monotonic_ns;
 use crate::drivers::input;
 use crate::task::sleep::sleep_ms;
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -62,14 +63,16 @@ fn memory_limit() -> usize {
 /// returns its exit status; a trap prints its message and gives [`STATUS_TRAPPED`].
 pub async fn run_command(
     program: &Program,
+    stdin: Option<Vec<u8>>,
     engine: &Engine,
     module: &Module,
 ) -> Result<super::Ran, CommandError> {
     let name = printable(&program.name);
     let mut platform = KernelPlatform::with_fs();
-    let terminal_stdin = program.stdin.is_none();
-    if let Some(bytes) = &program.stdin {
-        platform.stdin.extend(bytes.iter().copied());
+    let terminal_stdin = stdin.is_none();
+    if let Some(bytes) = stdin {
+        // Moved, not copied: a pipe may hold most of the memory there is.
+        platform.stdin = VecDeque::from(bytes);
         platform.stdin_eof = true;
     }
     if program.capture_stdout {

@@ -159,7 +159,7 @@ const MAX_LAG_MS: u64 = 100;
 const COMPILE_FACTOR: usize = 8;
 
 /// Runs a module to its end: a WASI command (see [`run_command`]) or a game.
-pub async fn run(program: Program) -> Ran {
+pub async fn run(mut program: Program) -> Ran {
     let name = printable(&program.name);
     let failed = Ran {
         status: 1,
@@ -186,7 +186,8 @@ pub async fn run(program: Program) -> Ran {
     };
     match wasm_host::wasi::kind_of(&module) {
         Some(wasm_host::wasi::ModuleKind::Command) => {
-            match run_command(&program, &engine, &module).await {
+            let stdin = program.stdin.take();
+            match run_command(&program, stdin, &engine, &module).await {
                 Ok(ran) => ran,
                 Err(e) => {
                     crate::println!("{name}: {e}");

@@ -34,5 +34,5 @@ pub mod game;
 mod platform;
 pub mod wasi;
 
-pub use platform::{Platform, StdinRead, Stream, WouldBlock};
+pub use platform::{Platform, StdinBuffer, StdinRead, Stream, WouldBlock};
 pub use wasmi::TrapCode;

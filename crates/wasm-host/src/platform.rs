@@ -28,6 +28,46 @@ pub enum StdinRead {
     WouldBlock,
 }
 
+/// Standard input held in memory: bytes not read yet, and whether more can come. The one
+/// implementation of [`Platform::read_stdin`]'s rules, shared by the kernel and the tests.
+#[derive(Clone, Debug, Default)]
+pub struct StdinBuffer {
+    pub bytes: alloc::collections::VecDeque<u8>,
+    /// No more bytes will be added: once `bytes` is empty, reads give end of file.
+    pub closed: bool,
+}
+
+impl StdinBuffer {
+    /// A buffer holding `bytes` and then end of file (moved in, not copied).
+    pub fn closed_with(bytes: alloc::vec::Vec<u8>) -> Self {
+        Self {
+            bytes: bytes.into(),
+            closed: true,
+        }
+    }
+
+    /// What [`Platform::read_stdin`] answers.
+    pub fn read(&mut self, buf: &mut [u8]) -> StdinRead {
+        if self.bytes.is_empty() {
+            return if self.closed {
+                StdinRead::Eof
+            } else {
+                StdinRead::WouldBlock
+            };
+        }
+        let n = buf.len().min(self.bytes.len());
+        for (dst, src) in buf.iter_mut().zip(self.bytes.drain(..n)) {
+            *dst = src;
+        }
+        StdinRead::Data(n)
+    }
+
+    /// What [`Platform::stdin_ready`] answers.
+    pub fn ready(&self) -> bool {
+        !self.bytes.is_empty() || self.closed
+    }
+}
+
 /// An output stream cannot take more bytes now; try again later.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WouldBlock;

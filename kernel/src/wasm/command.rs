@@ -16,7 +16,6 @@ use super::{LoadError, Program, YieldNow};
 use crate::arch::clock::monotonic_ns;
 use crate::drivers::input;
 use crate::task::sleep::sleep_ms;
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -72,8 +71,7 @@ pub async fn run_command(
     let terminal_stdin = stdin.is_none();
     if let Some(bytes) = stdin {
         // Moved, not copied: a pipe may hold most of the memory there is.
-        platform.stdin = VecDeque::from(bytes);
-        platform.stdin_eof = true;
+        platform.stdin = wasm_host::StdinBuffer::closed_with(bytes);
     }
     if program.capture_stdout {
         platform.captured = Some(Vec::new());
@@ -169,15 +167,15 @@ fn feed(cmd: &mut Command<KernelPlatform>, line: &mut String, key: Key, terminal
         Key::CtrlD => {
             // End of input: what is typed on the line goes first, as on a Unix terminal.
             let p = cmd.platform_mut();
-            p.stdin.extend(line.as_bytes());
+            p.stdin.bytes.extend(line.as_bytes());
             line.clear();
-            p.stdin_eof = true;
+            p.stdin.closed = true;
         }
         Key::Enter => {
             crate::print!("\n");
             line.push('\n');
             let p = cmd.platform_mut();
-            p.stdin.extend(line.as_bytes());
+            p.stdin.bytes.extend(line.as_bytes());
             line.clear();
         }
         _ => {}

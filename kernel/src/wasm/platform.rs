@@ -10,19 +10,16 @@
 
 use super::ramfs_wasi::WasiRamFs;
 use crate::arch::clock::{monotonic_ns, rdtsc, realtime_ns};
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use wasm_host::wasi::FileSystem;
-use wasm_host::{Platform, StdinRead, Stream, WouldBlock};
+use wasm_host::{Platform, StdinBuffer, StdinRead, Stream, WouldBlock};
 
 /// The machine, for one module.
 #[derive(Debug)]
 pub struct KernelPlatform {
     rng: wasm_abi::Rng,
-    /// Bytes typed (whole lines) and not read yet.
-    pub stdin: VecDeque<u8>,
-    /// Standard input has ended.
-    pub stdin_eof: bool,
+    /// Standard input: lines typed (or a pipe's bytes) not read yet, and whether it ended.
+    pub stdin: StdinBuffer,
     /// The start of a UTF-8 sequence that the last write cut in two.
     carry: Vec<u8>,
     /// The file system, for programs given directories.
@@ -38,8 +35,7 @@ impl KernelPlatform {
     pub fn new() -> Self {
         Self {
             rng: wasm_abi::Rng::new(seed()),
-            stdin: VecDeque::new(),
-            stdin_eof: false,
+            stdin: StdinBuffer::default(),
             carry: Vec::new(),
             fs: None,
             captured: None,
@@ -114,22 +110,11 @@ impl Platform for KernelPlatform {
     }
 
     fn read_stdin(&mut self, buf: &mut [u8]) -> StdinRead {
-        if self.stdin.is_empty() {
-            return if self.stdin_eof {
-                StdinRead::Eof
-            } else {
-                StdinRead::WouldBlock
-            };
-        }
-        let n = buf.len().min(self.stdin.len());
-        for (dst, src) in buf.iter_mut().zip(self.stdin.drain(..n)) {
-            *dst = src;
-        }
-        StdinRead::Data(n)
+        self.stdin.read(buf)
     }
 
     fn stdin_ready(&mut self) -> bool {
-        !self.stdin.is_empty() || self.stdin_eof
+        self.stdin.ready()
     }
 
     fn write_output(&mut self, stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {

@@ -8,12 +8,11 @@
 //! in-memory file system. So the tests in `tests/` run every built game and WASI test program
 //! deterministically against exactly the host the kernel runs.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use wasm_host::game::{self, Budget, End, PixelLayout, Screen};
 use wasm_host::wasi::{self, Command, CommandConfig, FileSystem, MemFs, Preopen, Step, Wait};
-use wasm_host::{Platform, StdinRead, Stream, WouldBlock};
+use wasm_host::{Platform, StdinBuffer, StdinRead, Stream, WouldBlock};
 use wasmi::{Engine, ExternType, Module, ValType};
 
 pub use wasm_host;
@@ -35,10 +34,9 @@ pub struct TestPlatform {
     rng: wasm_abi::Rng,
     /// Everything games printed (already sanitised by the host).
     pub log: String,
-    /// Bytes standard input will still deliver.
-    pub stdin: VecDeque<u8>,
-    /// When false and `stdin` is empty, reading standard input waits.
-    pub stdin_closed: bool,
+    /// Standard input: bytes still to deliver, and whether more can come (when not closed
+    /// and empty, reading waits).
+    pub stdin: StdinBuffer,
     /// What programs wrote to standard output / error.
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
@@ -58,8 +56,10 @@ impl TestPlatform {
             now_ns: 0,
             rng: wasm_abi::Rng::new(seed | 1),
             log: String::new(),
-            stdin: VecDeque::new(),
-            stdin_closed: true,
+            stdin: StdinBuffer {
+                closed: true,
+                ..StdinBuffer::default()
+            },
             stdout: Vec::new(),
             stderr: Vec::new(),
             output_trickle: None,
@@ -92,22 +92,11 @@ impl Platform for TestPlatform {
     }
 
     fn read_stdin(&mut self, buf: &mut [u8]) -> StdinRead {
-        if self.stdin.is_empty() {
-            return if self.stdin_closed {
-                StdinRead::Eof
-            } else {
-                StdinRead::WouldBlock
-            };
-        }
-        let n = buf.len().min(self.stdin.len());
-        for (dst, src) in buf.iter_mut().zip(self.stdin.drain(..n)) {
-            *dst = src;
-        }
-        StdinRead::Data(n)
+        self.stdin.read(buf)
     }
 
     fn stdin_ready(&mut self) -> bool {
-        !self.stdin.is_empty() || self.stdin_closed
+        self.stdin.ready()
     }
 
     fn write_output(&mut self, stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
@@ -387,7 +376,7 @@ impl Program {
     }
 
     pub fn stdin(mut self, data: &[u8]) -> Self {
-        self.platform.stdin.extend(data);
+        self.platform.stdin.bytes.extend(data);
         self
     }
 
@@ -430,7 +419,7 @@ impl Program {
                     p.now_ns = p.now_ns.max(t);
                 }
                 Step::Wait(Wait::Input { deadline: None }) => {
-                    if cmd.platform_mut().stdin.is_empty() {
+                    if cmd.platform_mut().stdin.bytes.is_empty() {
                         break Status::Stuck;
                     }
                 }

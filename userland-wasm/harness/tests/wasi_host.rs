@@ -289,7 +289,7 @@ fn reading_stdin_waits_for_input() {
          (call $exit (i32.load (i32.const 0x300)))",
     );
     let mut p = TestPlatform::new(1);
-    p.stdin_closed = false;
+    p.stdin.closed = false;
     let mut c = command(&wasm, p);
     assert_eq!(c.step(), Step::Wait(Wait::Input { deadline: None }));
     assert_eq!(
@@ -297,7 +297,7 @@ fn reading_stdin_waits_for_input() {
         Step::Wait(Wait::Input { deadline: None }),
         "still nothing"
     );
-    c.platform_mut().stdin.extend(b"typed\n");
+    c.platform_mut().stdin.bytes.extend(b"typed\n");
     assert_eq!(c.step(), Step::Exit(6));
     assert_eq!(c.platform().stdout, b"typed\n");
     // End of input: a read of 0.

@@ -7,9 +7,9 @@
 //! rather than being stopped by its consumer.
 //!
 //! Exit statuses follow the POSIX shell: 0 success, 1 a command's error, 2 a syntax error,
-//! 127 command not found, 130 interrupted by Ctrl-C. A failed command's redirected output
-//! is not written (it may be cut short); its error message goes to standard error, which
-//! is the console unless `2>` or `2>&1` says otherwise.
+//! 127 command not found, 130 interrupted by Ctrl-C, 134 a program that trapped. A failed
+//! command's redirected output is not written (it may be cut short); its error message goes
+//! to standard error, which is the console unless `2>` or `2>&1` says otherwise.
 
 use super::Shell;
 use super::commands;

@@ -31,6 +31,9 @@ impl Shell {
     /// Parses and runs one line; `$?` is the status of its last pipeline. Each element of
     /// a `;` list is expanded just before it runs, so it sees what the ones before it did.
     pub async fn execute(&mut self, line: &str) {
+        // A Ctrl-C that stopped output outside any command (the message of the day) must
+        // not cut this line's output short.
+        io::take_interrupted();
         let parts = match shellparse::split_list(line) {
             Ok(p) => p,
             Err(e) => return self.syntax_error(e),

@@ -83,7 +83,7 @@ pub type Shared = Arc<Mutex<Box<dyn BlockDevice>>>;
 
 /// A disk found at boot.
 pub struct Disk {
-    /// `vda`, `vdb`, ...
+    /// `vda`, `sata0`, `nvme0`, `usb0`, ...
     pub name: String,
     pub dev: Shared,
     pub table: Result<partitions::Table, partitions::Error>,
@@ -91,41 +91,89 @@ pub struct Disk {
 
 static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
 
-/// Finds the disks (virtio-blk) and reads their partition tables. Returns the boot-log line.
+/// A driver's probe: every device it found, or why one is not used.
+type Probe = fn() -> Vec<Result<Box<dyn BlockDevice>, String>>;
+
+/// Every disk driver with the prefix of its disks' names, in the order disks are named.
+const DRIVERS: &[(&str, Probe)] = &[("vd", virtio::probe)];
+
+/// Finds the disks of every driver and reads their partition tables. Returns the
+/// boot-log line.
 pub fn init() -> String {
-    let mut found: Vec<Box<dyn BlockDevice>> = Vec::new();
+    let mut described = Vec::new();
     let mut notes = Vec::new();
-    for r in virtio::probe() {
-        match r {
-            Ok(d) => found.push(d),
-            Err(e) => notes.push(e),
+    for (prefix, probe) in DRIVERS {
+        for r in probe() {
+            match r {
+                Ok(d) => described.push(attach(prefix, d)),
+                Err(e) => notes.push(e),
+            }
         }
     }
-    let mut disks = DISKS.lock();
-    for (i, dev) in found.into_iter().enumerate() {
-        let name = format!("vd{}", (b'a' + i as u8) as char);
-        let dev: Shared = Arc::new(Mutex::new(dev));
-        let table = read_table(&dev);
-        disks.push(Disk { name, dev, table });
+    let mut line = format!("block: {} disk(s)", described.len());
+    for d in described.iter().chain(notes.iter()) {
+        line.push_str(&format!("; {d}"));
     }
-    let mut line = format!("block: {} disk(s)", disks.len());
-    for d in disks.iter() {
-        let dev = d.dev.lock();
-        line.push_str(&format!(
-            "; {} {} ({} MiB){}",
-            d.name,
-            dev.model(),
-            (dev.sectors() * dev.sector_size() as u64) >> 20,
-            match &d.table {
+    line
+}
+
+/// The name for the next disk with `prefix`: `vda`, `vdb`, ... for virtio, `sata0`,
+/// `nvme0`, `usb0`, ... (the smallest free number) for the others.
+fn free_name(disks: &[Disk], prefix: &str) -> String {
+    let taken = |name: &str| disks.iter().any(|d| d.name == name);
+    if prefix == "vd" {
+        for c in b'a'..=b'z' {
+            let name = format!("vd{}", c as char);
+            if !taken(&name) {
+                return name;
+            }
+        }
+    }
+    (0..)
+        .map(|i| format!("{prefix}{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or_default()
+}
+
+/// A partition's name: `vda1`, or `sata0p1` when the disk's name ends in a digit.
+pub fn partition_name(disk: &str, number: u32) -> String {
+    if disk.ends_with(|c: char| c.is_ascii_digit()) {
+        format!("{disk}p{number}")
+    } else {
+        format!("{disk}{number}")
+    }
+}
+
+/// Adds a disk (at boot or when one is plugged in): names it, reads its partition table.
+/// Returns its description for the log (`vda virtio-blk (64 MiB), gpt with 1 partition(s)`).
+pub fn attach(prefix: &str, dev: Box<dyn BlockDevice>) -> String {
+    let dev: Shared = Arc::new(Mutex::new(dev));
+    let table = read_table(&dev);
+    let mut disks = DISKS.lock();
+    let name = free_name(&disks, prefix);
+    let line = {
+        let d = dev.lock();
+        format!(
+            "{name} {} ({} MiB){}",
+            d.model(),
+            (d.sectors() * d.sector_size() as u64) >> 20,
+            match &table {
                 Ok(t) => format!(", {} with {} partition(s)", t.scheme, t.partitions.len()),
                 Err(e) => format!(", partition table: {e}"),
             }
-        ));
-    }
-    for n in notes {
-        line.push_str(&format!("; {n}"));
-    }
+        )
+    };
+    disks.push(Disk { name, dev, table });
     line
+}
+
+/// Removes a disk that went away (its driver has already made every request fail).
+/// Returns whether it was known.
+pub fn detach(name: &str) -> bool {
+    let mut disks = DISKS.lock();
+    let before = disks.len();
+    disks.retain(|d| d.name != name);
+    disks.len() != before
 }
 
 fn read_table(dev: &Shared) -> Result<partitions::Table, partitions::Error> {
@@ -138,7 +186,7 @@ fn read_table(dev: &Shared) -> Result<partitions::Table, partitions::Error> {
 /// What `lsblk` shows and `mount` accepts: a whole disk or one partition.
 #[derive(Clone)]
 pub struct Target {
-    /// `vda` or `vda1`.
+    /// `vda`, `vda1`, `sata0p1`.
     pub name: String,
     pub dev: Shared,
     pub first_lba: u64,
@@ -150,6 +198,8 @@ pub struct Target {
     pub model: &'static str,
     /// Whether it is partitioned (a whole disk with partitions holds no file system itself).
     pub has_partitions: bool,
+    /// Whether it is a partition rather than a whole disk.
+    pub is_partition: bool,
 }
 
 impl Target {
@@ -192,10 +242,11 @@ pub fn targets() -> Vec<Target> {
             },
             model,
             has_partitions: !parts.is_empty(),
+            is_partition: false,
         });
         for p in parts {
             out.push(Target {
-                name: format!("{}{}", d.name, p.number),
+                name: partition_name(&d.name, p.number),
                 dev: d.dev.clone(),
                 first_lba: p.first_lba,
                 sectors: p.sectors,
@@ -204,6 +255,7 @@ pub fn targets() -> Vec<Target> {
                 kind: String::from(p.kind.describe()),
                 model,
                 has_partitions: false,
+                is_partition: true,
             });
         }
     }

@@ -41,7 +41,7 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         "NAME", "SIZE", "TYPE", "FS"
     );
     for t in targets {
-        let name = if t.first_lba == 0 && !t.name.ends_with(|c: char| c.is_ascii_digit()) {
+        let name = if !t.is_partition {
             t.name.clone()
         } else {
             alloc::format!("  {}", t.name)

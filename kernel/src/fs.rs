@@ -215,31 +215,72 @@ pub fn sync_all() -> Result<Vec<String>, String> {
 /// Mounts every FAT file system found (a partition, or an unpartitioned disk) at
 /// `/mnt/NAME`. Returns the boot-log lines.
 pub fn automount() -> Vec<String> {
+    block::targets()
+        .into_iter()
+        .flat_map(|t| automount_target(&t))
+        .collect()
+}
+
+/// Mounts the FAT file systems of one disk that was just attached (a USB stick plugged
+/// in), as at boot. Returns the lines for the log.
+pub fn automount_disk(disk: &str) -> Vec<String> {
+    block::targets()
+        .into_iter()
+        .filter(|t| t.disk == disk)
+        .flat_map(|t| automount_target(&t))
+        .collect()
+}
+
+fn automount_target(t: &block::Target) -> Vec<String> {
     use alloc::format;
     let mut lines = Vec::new();
-    for t in block::targets() {
-        if t.has_partitions || !t.is_fat() {
-            continue;
-        }
-        let at = format!("/mnt/{}", t.name);
-        match mount(&t.name, &at) {
-            Ok(w) => {
-                lines.push(format!(
-                    "fs: {} mounted at {at}{}",
-                    t.name,
-                    if mounts().iter().any(|m| m.1 == at && m.2) {
-                        " (read-only)"
-                    } else {
-                        ""
-                    }
-                ));
-                lines.extend(
-                    w.into_iter()
-                        .map(|w| format!("fs: {}: warning: {w}", t.name)),
-                );
-            }
-            Err(e) => lines.push(format!("fs: {e}")),
-        }
+    if t.has_partitions || !t.is_fat() {
+        return lines;
     }
+    let at = format!("/mnt/{}", t.name);
+    match mount(&t.name, &at) {
+        Ok(w) => {
+            lines.push(format!(
+                "fs: {} mounted at {at}{}",
+                t.name,
+                if mounts().iter().any(|m| m.1 == at && m.2) {
+                    " (read-only)"
+                } else {
+                    ""
+                }
+            ));
+            lines.extend(
+                w.into_iter()
+                    .map(|w| format!("fs: {}: warning: {w}", t.name)),
+            );
+        }
+        Err(e) => lines.push(format!("fs: {e}")),
+    }
+    lines
+}
+
+/// Drops the mounts of a disk that went away (unplugged): nothing can be written back,
+/// so unsynced changes are lost and their files leave the tree. Returns one line per
+/// mount dropped.
+pub fn forget_disk(disk: &str) -> Vec<String> {
+    use alloc::format;
+    let mut mounts = MOUNTS.lock();
+    let mut lines = Vec::new();
+    let parts: Vec<String> = block::targets()
+        .into_iter()
+        .filter(|t| t.disk == disk)
+        .map(|t| t.name)
+        .collect();
+    mounts.retain(|m| {
+        let gone = m.device == disk || parts.contains(&m.device);
+        if gone {
+            let _ = with(|fs| fs.remove(&m.mount.at, true));
+            lines.push(format!(
+                "fs: {} removed: {} unmounted (unsynced changes lost)",
+                m.device, m.mount.at
+            ));
+        }
+        !gone
+    });
     lines
 }

@@ -168,7 +168,8 @@ pub fn attach(prefix: &str, dev: Box<dyn BlockDevice>) -> String {
 }
 
 /// Removes a disk that went away (its driver has already made every request fail).
-/// Returns whether it was known.
+/// Returns whether it was known. Call `fs::forget_disk` first, while its partitions are
+/// still listed.
 pub fn detach(name: &str) -> bool {
     let mut disks = DISKS.lock();
     let before = disks.len();
@@ -188,6 +189,8 @@ fn read_table(dev: &Shared) -> Result<partitions::Table, partitions::Error> {
 pub struct Target {
     /// `vda`, `vda1`, `sata0p1`.
     pub name: String,
+    /// The whole disk's name (`vda` for `vda1`).
+    pub disk: String,
     pub dev: Shared,
     pub first_lba: u64,
     pub sectors: u64,
@@ -231,6 +234,7 @@ pub fn targets() -> Vec<Target> {
             .unwrap_or(&[]);
         out.push(Target {
             name: d.name.clone(),
+            disk: d.name.clone(),
             dev: d.dev.clone(),
             first_lba: 0,
             sectors: n,
@@ -247,6 +251,7 @@ pub fn targets() -> Vec<Target> {
         for p in parts {
             out.push(Target {
                 name: partition_name(&d.name, p.number),
+                disk: d.name.clone(),
                 dev: d.dev.clone(),
                 first_lba: p.first_lba,
                 sectors: p.sectors,

@@ -1086,6 +1086,11 @@ def wasi_programs(ctx: Context) -> str:
             must_have_line(out("grep Wel""come /etc/motd > /g; wc -l < /g"), "1", "program output to a file, < into a program")
             must_have_line(out("grep -c nomatchxyz /etc/motd; echo \"st=$?\""), "st=1", "a program's exit status")
             must_have_line(out("X=4""2 rhai -e 'print(40 + 2)'"), "42", "the rhai interpreter")
+            must_have_line(out("hello RustOS"), "Hello, RustOS!", "hello from /bin")
+            # `make bench`'s WASI figures: the wasm digest must equal the native one.
+            must_match(out("bench wasi", 300),
+                       r"BENCH sha256_wasm_over_native [\d.]+ x\r\n(.|\n)*BENCH program_startup_hello_ms",
+                       "bench wasi reports both figures")
             # Standard input from the keyboard, a line at a time; Ctrl-D ends it.
             mark = m.mark()
             m.write_serial("wc -l\r")

@@ -26,7 +26,7 @@ release="$CARGO_TARGET_DIR/wasm32-wasip1/release"
 
 if [ $# -ge 1 ]; then
     mkdir -p "$1"
-    for name in wc grep sort head tail sha256sum base64 find rhai; do
+    for name in hello wc grep sort head tail sha256sum base64 find rhai; do
         cp "$release/$name.wasm" "$1/$name.wasm"
         printf '%-10s %8d bytes\n' "$name" "$(wc -c < "$1/$name.wasm")"
     done

@@ -422,3 +422,120 @@ pub fn wasm(r: &mut Report) {
         "x",
     );
 }
+
+/// Polls `fut` to its end from inside a (synchronous) benchmark. A WASI program yields
+/// between fuel slices and is simply polled again; nothing here waits for input.
+fn block_on<F: core::future::Future>(fut: F) -> F::Output {
+    let mut fut = core::pin::pin!(fut);
+    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    loop {
+        if let core::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// Runs `/bin/NAME.wasm` with `args` (and `/` preopened) as the shell would, capturing its
+/// output. Returns (what it printed, ns from reading the file to its end, ns from reading
+/// the file to its first output).
+fn run_program(name: &str, args: &[&str]) -> Result<(Vec<u8>, u64, Option<u64>), String> {
+    use crate::arch::clock::monotonic_ns;
+    use alloc::string::ToString;
+    let t0 = monotonic_ns();
+    let path = alloc::format!("/bin/{name}.wasm");
+    let bytes = crate::fs::read_copy(&path).map_err(|e| alloc::format!("{path}: {e}"))?;
+    let program = crate::wasm::Program {
+        name: name.to_string(),
+        bytes,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        dirs: alloc::vec![(String::from("/"), String::from("/"))],
+        capture_stdout: true,
+        ..Default::default()
+    };
+    let ran = block_on(crate::wasm::run(program));
+    let t1 = monotonic_ns();
+    if ran.status != 0 {
+        return Err(alloc::format!("{name} exited with status {}", ran.status));
+    }
+    Ok((
+        ran.stdout,
+        t1 - t0,
+        ran.first_output_ns.map(|t| t.saturating_sub(t0)),
+    ))
+}
+
+/// WASI programs: `sha256sum` of a 4 MiB file in wasm (loading, compiling and running
+/// `/bin/sha256sum.wasm`) against the same `sha2` code compiled into the kernel, on the
+/// same bytes; and a program's startup (`hello`: reading the file to its first output).
+pub fn wasi(r: &mut Report) {
+    use crate::arch::clock::monotonic_ns;
+    use sha2::{Digest, Sha256};
+    const SIZE: usize = 4 << 20;
+    const PATH: &str = "/tmp/bench-4mib.bin";
+    let mut data = Vec::new();
+    if data.try_reserve_exact(SIZE).is_err() {
+        r.note("wasi: no memory for the 4 MiB file");
+        return;
+    }
+    let mut rng = wasm_abi::Rng::new(0x5eed);
+    data.extend((0..SIZE).map(|_| rng.next_u32() as u8));
+    let made = crate::fs::with(|fs| {
+        let _ = fs.mkdir_all("/tmp");
+        fs.write(PATH, &data)
+    });
+    if let Err(e) = made {
+        r.note(&alloc::format!("wasi: {PATH}: {e}"));
+        return;
+    }
+    // Native: the same chunked loop as the program.
+    let t0 = monotonic_ns();
+    let mut h = Sha256::new();
+    for chunk in data.chunks(64 * 1024) {
+        h.update(chunk);
+    }
+    let native_hex: String = h
+        .finalize()
+        .iter()
+        .map(|b| alloc::format!("{b:02x}"))
+        .collect();
+    let t_native = (monotonic_ns() - t0).max(1);
+    drop(data);
+    let wasm = run_program("sha256sum", &["sha256sum", PATH]);
+    let _ = crate::fs::with(|fs| fs.remove(PATH, false));
+    match wasm {
+        Ok((out, t_wasm, _)) => {
+            if !out.starts_with(native_hex.as_bytes()) {
+                r.note("wasi: sha256sum's digest differs from the native one");
+                return;
+            }
+            let ms = |ns: u64| ns as f64 / 1e6;
+            r.figure("sha256_4mib_wasm_ms", ms(t_wasm), "ms");
+            r.figure("sha256_4mib_native_ms", ms(t_native), "ms");
+            r.figure(
+                "sha256_wasm_over_native",
+                t_wasm as f64 / t_native as f64,
+                "x",
+            );
+        }
+        Err(e) => r.note(&alloc::format!("wasi: {e}")),
+    }
+    // Startup: the first run also warms caches; report the second.
+    let mut startup = None;
+    for _ in 0..2 {
+        match run_program("hello", &["hello"]) {
+            Ok((out, total, first)) if out == b"Hello, world!\n" => startup = Some((first, total)),
+            Ok(_) => {
+                r.note("wasi: hello printed something else");
+                return;
+            }
+            Err(e) => {
+                r.note(&alloc::format!("wasi: {e}"));
+                return;
+            }
+        }
+    }
+    if let Some((Some(first), total)) = startup {
+        r.figure("program_startup_hello_ms", first as f64 / 1e6, "ms");
+        r.figure("program_run_hello_ms", total as f64 / 1e6, "ms");
+    }
+}

@@ -142,6 +142,7 @@ pub async fn run_command(
     Ok(super::Ran {
         status,
         stdout: platform.captured.take().unwrap_or_default(),
+        first_output_ns: platform.first_output_ns,
     })
 }
 

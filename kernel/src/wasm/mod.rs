@@ -65,6 +65,8 @@ pub struct Ran {
     pub status: i32,
     /// Standard output, when it was captured.
     pub stdout: Vec<u8>,
+    /// When a WASI program first wrote output (`monotonic_ns`), for startup timing.
+    pub first_output_ns: Option<u64>,
 }
 
 impl Program {
@@ -163,7 +165,7 @@ pub async fn run(mut program: Program) -> Ran {
     let name = printable(&program.name);
     let failed = Ran {
         status: 1,
-        stdout: Vec::new(),
+        ..Ran::default()
     };
     let need = program.bytes.len().saturating_mul(COMPILE_FACTOR);
     let spare = crate::mem::reserve::spare();
@@ -200,7 +202,7 @@ pub async fn run(mut program: Program) -> Ran {
             let ok = run_game(program).await;
             Ran {
                 status: if ok { 0 } else { 1 },
-                stdout: Vec::new(),
+                ..Ran::default()
             }
         }
     }

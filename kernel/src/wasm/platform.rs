@@ -28,6 +28,8 @@ pub struct KernelPlatform {
     pub captured: Option<Vec<u8>>,
     /// Captured output was cut short: memory ran out.
     pub capture_overflow: bool,
+    /// When the program first wrote to standard output or error (`monotonic_ns`).
+    pub first_output_ns: Option<u64>,
 }
 
 impl KernelPlatform {
@@ -40,6 +42,7 @@ impl KernelPlatform {
             fs: None,
             captured: None,
             capture_overflow: false,
+            first_output_ns: None,
         }
     }
 
@@ -118,6 +121,9 @@ impl Platform for KernelPlatform {
     }
 
     fn write_output(&mut self, stream: Stream, bytes: &[u8]) -> Result<usize, WouldBlock> {
+        if self.first_output_ns.is_none() && !bytes.is_empty() {
+            self.first_output_ns = Some(crate::arch::clock::monotonic_ns());
+        }
         if stream == Stream::Stdout
             && let Some(buf) = self.captured.as_mut()
         {

@@ -1,4 +1,4 @@
-//! `bench [console|alloc|fs|keys|wasm|all]`: in-kernel benchmarks (see BENCHMARKS.md).
+//! `bench [console|alloc|fs|keys|wasm|wasi|all]`: in-kernel benchmarks (see BENCHMARKS.md).
 use super::Command;
 use crate::shell::{Output, Shell};
 use crate::support::bench::{self, Report};
@@ -7,7 +7,7 @@ use alloc::string::String;
 
 pub const COMMAND: Command = Command {
     name: "bench",
-    usage: "[console|alloc|fs|keys|wasm|all]",
+    usage: "[console|alloc|fs|keys|wasm|wasi|all]",
     summary: "run the built-in benchmarks",
     help: "Each figure is printed as 'BENCH name value unit', with its baseline measured in the same run.\n`make bench` boots RustOS, runs these and writes the results.",
     run,
@@ -22,16 +22,18 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         "fs" => bench::fs(&mut r),
         "keys" => bench::keys(&mut r),
         "wasm" => bench::wasm(&mut r),
+        "wasi" => bench::wasi(&mut r),
         "all" => {
             bench::alloc(&mut r);
             bench::fs(&mut r);
             bench::console(&mut r);
             bench::wasm(&mut r);
+            bench::wasi(&mut r);
             bench::keys(&mut r);
         }
         other => {
             return Err(format!(
-                "unknown benchmark '{other}' (console, alloc, fs, keys, wasm, all)"
+                "unknown benchmark '{other}' (console, alloc, fs, keys, wasm, wasi, all)"
             ));
         }
     }

@@ -74,8 +74,9 @@ pub fn read_copy(path: &str) -> Result<alloc::vec::Vec<u8>, ramfs::FsError> {
 // --- Mounted disks -----------------------------------------------------------------------
 //
 // A FAT volume is mirrored into the tree at its mount point (the `fatmount` crate says why
-// and how): every command works on it as on RAM files, and `sync` (also run by `umount`,
-// `shutdown` and `reboot`) writes the changes back. Lock order: MOUNTS, then the tree.
+// and how): every command works on it as on RAM files; the changes are written back after
+// every shell command (`write_back`), by `sync`, `umount`, `shutdown` and `reboot`. Lock
+// order: MOUNTS, then the tree.
 
 use crate::drivers::block;
 use alloc::string::String;
@@ -88,6 +89,21 @@ struct Mounted {
 }
 
 static MOUNTS: Mutex<Vec<Mounted>> = Mutex::new(Vec::new());
+
+/// The wall clock (from the RTC) as FAT's clock, so new and changed entries get real times.
+struct WallClock;
+
+impl fatmount::Clock for WallClock {
+    fn now(&self) -> fatmount::DateTime {
+        let ns = crate::arch::clock::realtime_ns();
+        i64::try_from(ns / 1_000_000_000)
+            .ok()
+            .and_then(|s| fatmount::DateTime::new(s, (ns % 1_000_000_000) as u32).ok())
+            .unwrap_or(fatmount::NoClock::TIME)
+    }
+}
+
+static WALL_CLOCK: WallClock = WallClock;
 
 /// A mount as `mount` and `lsblk` show it: (device, mount point, read-only).
 pub fn mounts() -> Vec<(String, String, bool)> {
@@ -133,7 +149,7 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
     let window =
         block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
     let (mut mount, mut warnings) =
-        Mount::open(window, at).map_err(|e| format!("{device}: {e}"))?;
+        Mount::open(window, at, &WALL_CLOCK).map_err(|e| format!("{device}: {e}"))?;
     match with(|fs| mount.load(fs)) {
         Ok(w) => warnings.extend(w),
         Err(e) => {
@@ -210,6 +226,26 @@ pub fn sync_all() -> Result<Vec<String>, String> {
     } else {
         Err(errors.join("\n"))
     }
+}
+
+/// The tree's change count when mounted volumes were last written back.
+static WRITTEN_BACK_AT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Writes the mounted volumes' changes back if the tree changed since the last time. The
+/// shell calls it after every command, so a file written to a disk is on the disk when
+/// the command is done, and a write error or a full disk is reported right after the
+/// command that caused it (once: the next change retries). Costs one counter read when
+/// nothing changed, and reads only files changed since (their `ctime` moved).
+pub fn write_back() -> Result<(), String> {
+    use core::sync::atomic::Ordering::Relaxed;
+    if MOUNTS.lock().is_empty() {
+        return Ok(());
+    }
+    let changes = with(|fs| fs.changes());
+    if WRITTEN_BACK_AT.swap(changes, Relaxed) == changes {
+        return Ok(());
+    }
+    sync_all().map(drop)
 }
 
 /// Mounts every FAT file system found (a partition, or an unpartitioned disk) at

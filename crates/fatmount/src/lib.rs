@@ -6,8 +6,10 @@
 //! command, redirection, tab completion and WASI call already speaks ramfs's API (whose
 //! reads borrow from the tree), so mirroring gives mounted files exactly the behaviour of
 //! RAM files with no change above. The price: a volume's files must fit in memory (the
-//! load stops with "no space left" otherwise), and a write error surfaces at the next
-//! `sync` (also run by `umount`, `shutdown` and `reboot`), not at the command.
+//! load stops with "no space left" otherwise). The kernel syncs after every shell command
+//! (cheaply: only files whose `ctime` moved are read), so a write error or a full disk is
+//! reported right after the command that caused it; `umount`, `shutdown` and `reboot`
+//! sync too. Files the RAM copy changed get its modification time on the disk.
 //!
 //! The FAT driver is the `hadris-fat` crate. Compared (for `no_std` + alloc, FAT12/16/32,
 //! long names, writing):
@@ -33,9 +35,11 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use hadris_fat::sync::FatFs;
+/// The wall clock a mount stamps new entries with (the caller's).
+pub use hadris_fs::{Clock, DateTime, NoClock};
 use hadris_fs::{DirCursor, FileType, MountOptions, Name, NodeId, OpenMode, Resolve, SetAttr};
 use hadris_storage::sync::BlockDevice;
-use ramfs::{Fs, Kind};
+use ramfs::{Fs, Kind, SetTime};
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +62,10 @@ pub struct Mount<D: BlockDevice> {
     pub read_only: bool,
     /// Path below `at` -> contents hash (`None` for a directory) as last loaded or synced.
     known: BTreeMap<String, Option<u64>>,
+    /// Path below `at` -> the RAM file's `ctime` when its hash was taken: a file whose
+    /// `ctime` has not moved since is not read again (the kernel's clock counts
+    /// nanoseconds, so two changes never share a stamp; 0 means no clock, always read).
+    stamps: BTreeMap<String, u64>,
 }
 
 /// What a sync did.
@@ -69,6 +77,24 @@ pub struct SyncReport {
     pub bytes: u64,
     /// Things FAT cannot hold (symbolic links), skipped.
     pub skipped: Vec<String>,
+}
+
+/// A FAT time as the RAM tree's nanoseconds since 1970 (`None` before 1970).
+fn unix_ns(t: DateTime) -> Option<u64> {
+    let s = u64::try_from(t.unix_seconds()).ok()?;
+    s.checked_mul(1_000_000_000)?
+        .checked_add(u64::from(t.nanoseconds()))
+}
+
+/// The RAM tree's nanoseconds since 1970 as a time to store (`None` before 1980, which FAT
+/// cannot hold).
+fn date_time(ns: u64) -> Option<DateTime> {
+    const FAT_EPOCH: i64 = 315_532_800;
+    let s = i64::try_from(ns / 1_000_000_000).ok()?;
+    if s < FAT_EPOCH {
+        return None;
+    }
+    DateTime::new(s, (ns % 1_000_000_000) as u32).ok()
 }
 
 /// 64-bit FNV-1a: tells changed files from unchanged ones.
@@ -88,9 +114,13 @@ fn split(rel: &str) -> (&str, &str) {
 }
 
 impl<D: BlockDevice> Mount<D> {
-    /// Checks and mounts the FAT volume on `dev`. Returns the mount and its warnings, or
-    /// why it was refused.
-    pub fn open(mut dev: D, at: &str) -> Result<(Self, Vec<String>), String> {
+    /// Checks and mounts the FAT volume on `dev`; `clock` stamps the times of entries it
+    /// creates. Returns the mount and its warnings, or why it was refused.
+    pub fn open(
+        mut dev: D,
+        at: &str,
+        clock: &'static dyn Clock,
+    ) -> Result<(Self, Vec<String>), String> {
         let mut warnings = Vec::new();
         let mut scratch = vec![0u8; 256 * 1024];
         let mut findings: Vec<String> = Vec::new();
@@ -117,7 +147,8 @@ impl<D: BlockDevice> Mount<D> {
             MountOptions::new().read_only()
         } else {
             MountOptions::new()
-        };
+        }
+        .with_clock(clock);
         let fs = FatFs::mount(dev, options).map_err(|e| err("mount", e.into_error()))?;
         let at = at.trim_end_matches('/').to_string();
         Ok((
@@ -126,6 +157,7 @@ impl<D: BlockDevice> Mount<D> {
                 at,
                 read_only,
                 known: BTreeMap::new(),
+                stamps: BTreeMap::new(),
             },
             warnings,
         ))
@@ -207,6 +239,14 @@ impl<D: BlockDevice> Mount<D> {
                         };
                         ram.write(&path, &data)
                             .map_err(|e| format!("{path}: {e}"))?;
+                        if let Some(ns) = entry.metadata().modified().and_then(unix_ns)
+                            && let Ok(node) = ram.node_at(&path)
+                        {
+                            let _ = ram.set_times(node, SetTime::To(ns), SetTime::To(ns));
+                        }
+                        if let Ok(m) = ram.metadata(&path) {
+                            self.stamps.insert(child_rel.clone(), m.ctime);
+                        }
                         self.known.insert(child_rel, Some(hash(&data)));
                     }
                     _ => warnings.push(format!("{path}: not a file or directory, skipped")),
@@ -272,8 +312,9 @@ impl<D: BlockDevice> Mount<D> {
     /// then flushes the device.
     pub fn sync(&mut self, ram: &Fs<'_>) -> Result<SyncReport, String> {
         let mut report = SyncReport::default();
-        // What the RAM tree holds now.
+        // What the RAM tree holds now, and the stamps of the files hashed for that.
         let mut now: BTreeMap<String, Option<u64>> = BTreeMap::new();
+        let mut stamps: Vec<(String, u64)> = Vec::new();
         let prefix_len = self.at.len() + 1;
         let mut walk_err = None;
         ram.walk(&self.at, |e| {
@@ -285,12 +326,22 @@ impl<D: BlockDevice> Mount<D> {
                 Kind::Dir => {
                     now.insert(rel, None);
                 }
-                Kind::File => match ram.read(e.path) {
-                    Ok(data) => {
-                        now.insert(rel, Some(hash(data)));
+                Kind::File => {
+                    let ctime = ram.metadata(e.path).map_or(0, |m| m.ctime);
+                    let same = ctime != 0 && self.stamps.get(&rel) == Some(&ctime);
+                    match self.known.get(&rel) {
+                        Some(&Some(h)) if same => {
+                            now.insert(rel, Some(h));
+                        }
+                        _ => match ram.read(e.path) {
+                            Ok(data) => {
+                                stamps.push((rel.clone(), ctime));
+                                now.insert(rel, Some(hash(data)));
+                            }
+                            Err(err) => walk_err = Some(format!("{}: {err}", e.path)),
+                        },
                     }
-                    Err(err) => walk_err = Some(format!("{}: {err}", e.path)),
-                },
+                }
                 Kind::Symlink => report.skipped.push(e.path.to_string()),
             }
         })
@@ -345,19 +396,33 @@ impl<D: BlockDevice> Mount<D> {
             if h.is_some() && self.known.get(rel) != Some(h) {
                 let path = format!("{}/{rel}", self.at);
                 let data = ram.read(&path).map_err(|e| format!("{path}: {e}"))?;
-                self.write_file(rel, data)
+                let mtime = ram.metadata(&path).ok().and_then(|m| date_time(m.mtime));
+                self.write_file(rel, data, mtime)
                     .map_err(|e| format!("{path}: {e}"))?;
                 report.written += 1;
                 report.bytes += data.len() as u64;
                 self.known.insert(rel.clone(), *h);
             }
         }
+        for (rel, ctime) in stamps {
+            if self.known.get(&rel) == now.get(&rel) {
+                self.stamps.insert(rel, ctime);
+            }
+        }
+        let known = &self.known;
+        self.stamps.retain(|rel, _| known.contains_key(rel));
         self.fs.sync().map_err(|e| err("flush", e))?;
         Ok(report)
     }
 
-    /// Replaces (or creates) the file `rel` with `data`.
-    fn write_file(&mut self, rel: &str, data: &[u8]) -> Result<(), String> {
+    /// Replaces (or creates) the file `rel` with `data`, modified at `mtime` (when the RAM
+    /// copy was last changed; the clock's time when unknown).
+    fn write_file(
+        &mut self,
+        rel: &str,
+        data: &[u8],
+        mtime: Option<DateTime>,
+    ) -> Result<(), String> {
         let (parent, name) = split(rel);
         let dir = self.resolve(parent)?;
         let node = match self.fs.lookup(dir, Name::new(name)) {
@@ -390,7 +455,12 @@ impl<D: BlockDevice> Mount<D> {
                 Ok(())
             })();
             let closed = self.fs.close(node).map_err(|e| err("close", e));
-            written.and(closed)
+            written.and(closed)?;
+            // Best effort: the clock's stamp from the write stays if this fails.
+            if let Some(t) = mtime {
+                let _ = self.fs.setattr(node, &SetAttr::new().with_modified(t));
+            }
+            Ok(())
         })();
         self.fs.forget(node, 1);
         result

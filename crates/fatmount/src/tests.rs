@@ -7,6 +7,17 @@ use std::vec::Vec;
 
 type Dev = MemDevice<Vec<u8>>;
 
+/// 2026-11-30 12:00:00 UTC, as seconds since 1970.
+const NOW: i64 = 1_796_040_000;
+
+struct TestClock;
+impl Clock for TestClock {
+    fn now(&self) -> DateTime {
+        DateTime::new(NOW, 0).unwrap()
+    }
+}
+static CLOCK: TestClock = TestClock;
+
 fn image(kind: FatKind, bytes: usize) -> Vec<u8> {
     let mut dev = MemDevice::new(vec![0u8; bytes], BlockSize::new(512).unwrap());
     hadris_fat::sync::format(&mut dev, &FatOptions::new().with_kind(kind)).expect("format");
@@ -20,7 +31,7 @@ fn dev(img: Vec<u8>) -> Dev {
 /// Mounts `img` at /mnt/d in a fresh tree and loads it.
 fn load(img: Vec<u8>) -> (Mount<Dev>, Fs<'static>, Vec<String>) {
     let mut ram = Fs::new();
-    let (mut m, mut warnings) = Mount::open(dev(img), "/mnt/d").expect("mount");
+    let (mut m, mut warnings) = Mount::open(dev(img), "/mnt/d", &CLOCK).expect("mount");
     warnings.extend(m.load(&mut ram).expect("load"));
     (m, ram, warnings)
 }
@@ -134,12 +145,12 @@ fn a_full_volume_says_no_space_and_stays_consistent() {
 fn bad_boot_sectors_are_refused() {
     let mut img = image(FatKind::Fat32, 64 << 20);
     img[11] = 3; // bytes per sector
-    assert!(Mount::open(dev(img), "/mnt/d").is_err());
+    assert!(Mount::open(dev(img), "/mnt/d", &CLOCK).is_err());
     let mut img = image(FatKind::Fat16, 16 << 20);
     img[510] = 0;
     img[13] = 0; // sectors per cluster
-    assert!(Mount::open(dev(img), "/mnt/d").is_err());
-    assert!(Mount::open(dev(vec![0u8; 1 << 20]), "/mnt/d").is_err());
+    assert!(Mount::open(dev(img), "/mnt/d", &CLOCK).is_err());
+    assert!(Mount::open(dev(vec![0u8; 1 << 20]), "/mnt/d", &CLOCK).is_err());
 }
 
 /// Offset of FAT entry `cluster` of the first FAT, and the data cluster's byte offset.
@@ -179,7 +190,7 @@ fn looping_and_cross_linked_chains_are_read_defensively() {
     assert!(!is_clean(&mut img));
     // Mounted read-only with a warning; loading ends.
     let mut ram2 = Fs::new();
-    let (mut m2, warnings) = Mount::open(dev(img), "/mnt/d").expect("damaged but readable");
+    let (mut m2, warnings) = Mount::open(dev(img), "/mnt/d", &CLOCK).expect("damaged but readable");
     assert!(m2.read_only);
     assert!(
         warnings.iter().any(|w| w.contains("read-only")),
@@ -221,11 +232,68 @@ fn random_damage_never_panics_or_hangs() {
             img[i] = next() as u8;
         }
         let mut ram = Fs::new();
-        if let Ok((mut m, _)) = Mount::open(dev(img), "/mnt/d")
+        if let Ok((mut m, _)) = Mount::open(dev(img), "/mnt/d", &CLOCK)
             && m.load(&mut ram).is_ok()
         {
             let _ = ram.write("/mnt/d/new file", b"new");
             let _ = m.sync(&ram);
         }
     }
+}
+
+#[test]
+fn times_survive_a_sync_and_a_remount() {
+    let (mut m, mut ram, _) = load(image(FatKind::Fat32, 64 << 20));
+    ram.write("/mnt/d/old.txt", b"old").unwrap();
+    ram.write("/mnt/d/new.txt", b"new").unwrap();
+    // Changed a day before the clock's "now"; the other at an unknown time (0: 1970).
+    let day_before = (NOW as u64 - 86_400) * 1_000_000_000;
+    let node = ram.node_at("/mnt/d/old.txt").unwrap();
+    ram.set_times(node, SetTime::To(day_before), SetTime::To(day_before))
+        .unwrap();
+    let node = ram.node_at("/mnt/d/new.txt").unwrap();
+    ram.set_times(node, SetTime::To(0), SetTime::To(0)).unwrap();
+    m.sync(&ram).unwrap();
+    let img = unmount(m, &ram);
+    let (_m, ram, _) = load(img);
+    // FAT keeps modification times to 2 seconds.
+    let mtime = |p: &str| ram.metadata(p).unwrap().mtime / 1_000_000_000;
+    assert_eq!(mtime("/mnt/d/old.txt"), NOW as u64 - 86_400);
+    // Before 1980 cannot be stored: the clock's time at the write stands instead.
+    assert!(
+        mtime("/mnt/d/new.txt").abs_diff(NOW as u64) <= 2,
+        "{}",
+        mtime("/mnt/d/new.txt")
+    );
+}
+
+#[test]
+fn with_a_clock_only_changed_files_are_written() {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static T: AtomicU64 = AtomicU64::new(1_000_000_000);
+    fn ticking() -> u64 {
+        T.fetch_add(1_000, Ordering::Relaxed)
+    }
+    let mut ram = Fs::new();
+    ram.set_clock(ticking);
+    let (mut m, _) = Mount::open(dev(image(FatKind::Fat16, 32 << 20)), "/mnt/d", &CLOCK).unwrap();
+    m.load(&mut ram).unwrap();
+    ram.write("/mnt/d/a", b"one").unwrap();
+    ram.write("/mnt/d/b", b"two").unwrap();
+    assert_eq!(m.sync(&ram).unwrap().written, 2);
+    assert_eq!(m.sync(&ram).unwrap().written, 0, "nothing changed");
+    ram.write("/mnt/d/a", b"ONE!").unwrap();
+    let r = m.sync(&ram).unwrap();
+    assert_eq!((r.written, r.bytes), (1, 4), "only the changed file");
+    ram.remove("/mnt/d/b", false).unwrap();
+    ram.write("/mnt/d/b", b"new b").unwrap();
+    assert_eq!(
+        m.sync(&ram).unwrap().written,
+        1,
+        "a file replaced under the same name"
+    );
+    let img = unmount(m, &ram);
+    let (_m, ram, _) = load(img);
+    assert_eq!(ram.read("/mnt/d/a").unwrap(), b"ONE!");
+    assert_eq!(ram.read("/mnt/d/b").unwrap(), b"new b");
 }

@@ -183,6 +183,8 @@ pub struct Fs<'a> {
     pub(crate) next_ino: u64,
     /// Where timestamps come from; see `times.rs`.
     pub(crate) clock: fn() -> u64,
+    /// Changes stamped so far; see `times.rs`.
+    pub(crate) changes: core::sync::atomic::AtomicU64,
 }
 
 impl Default for Fs<'_> {
@@ -224,6 +226,7 @@ impl<'a> Fs<'a> {
             limit: usize::MAX,
             next_ino: 1,
             clock: crate::times::no_clock,
+            changes: core::sync::atomic::AtomicU64::new(0),
         };
         // If even this fails, every operation reports an error until memory is available.
         let _ = fs.ensure_root();

@@ -13,6 +13,9 @@
 //! `&self`, so a shared tree can be read without locking it for writing. Nodes from the
 //! initrd take the archive's modification time for all three (0 for directories only
 //! implied by paths).
+//!
+//! [`Fs::changes`] counts every stamping, so "did anything change since?" costs one load
+//! (a FAT mount's write-back asks it after every command).
 
 use crate::node::Fs;
 
@@ -30,7 +33,15 @@ impl Fs<'_> {
     }
 
     pub(crate) fn now(&self) -> u64 {
+        self.changes
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         (self.clock)()
+    }
+
+    /// How many changes the tree has stamped since it was built: equal values mean
+    /// nothing was created, written, renamed, removed or re-timed in between.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     /// Stamps `i`'s contents (or, for a directory, its entries) as changed now.

@@ -9,7 +9,9 @@
 //! Exit statuses follow the POSIX shell: 0 success, 1 a command's error, 2 a syntax error,
 //! 127 command not found, 130 interrupted by Ctrl-C, 134 a program that trapped. A failed
 //! command's redirected output is not written (it may be cut short); its error message goes
-//! to standard error, which is the console unless `2>` or `2>&1` says otherwise.
+//! to standard error, which is the console unless `2>` or `2>&1` says otherwise. After each
+//! pipeline, changes to mounted disks are written back (`fs::write_back`); a failure there
+//! is reported and fails the pipeline.
 
 use super::Shell;
 use super::commands;
@@ -45,6 +47,14 @@ impl Shell {
             };
             for pipeline in &parsed.pipelines {
                 self.vars.status = self.run_pipeline(pipeline).await;
+                // What the command changed on a mounted disk goes there now, and a write
+                // error is this command's error.
+                if let Err(e) = crate::fs::write_back() {
+                    crate::println!("{e}");
+                    if self.vars.status == 0 {
+                        self.vars.status = FAILURE;
+                    }
+                }
                 if self.vars.status == INTERRUPTED {
                     return; // Ctrl-C stops the rest of the line too
                 }

@@ -28,7 +28,9 @@ fn operations_stamp_what_posix_says() {
     assert_eq!(times(&fs, "/"), (0, 0, 0), "no clock yet");
     fs.set_clock(clock);
     set_now(100);
+    let before = fs.changes();
     fs.mkdir("/d").unwrap();
+    assert!(fs.changes() > before, "a change is counted");
     assert_eq!(times(&fs, "/d"), (100, 100, 100));
     assert_eq!(
         times(&fs, "/"),
@@ -48,8 +50,10 @@ fn operations_stamp_what_posix_says() {
         "contents are not the directory's"
     );
     set_now(350);
+    let before = fs.changes();
     let _ = fs.read("/d/f").unwrap();
     assert_eq!(times(&fs, "/d/f"), (200, 300, 300), "reads stamp nothing");
+    assert_eq!(fs.changes(), before, "reads count as no change");
     set_now(400);
     fs.hard_link("/d/f", "/g").unwrap();
     assert_eq!(

@@ -9,7 +9,8 @@ pub const COMMAND: Command = Command {
     usage: "[-v]",
     summary: "write changes to the disks",
     help: "Writes what changed in mounted file systems to their disks and flushes the \
-           disks' caches. -v says what was written.",
+           disks' caches. The shell already does this after every command; `sync` retries \
+           what failed then. -v says what was written.",
     run,
 };
 
@@ -21,6 +22,9 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     };
     let lines = crate::fs::sync_all()?;
     if verbose {
+        if lines.is_empty() {
+            let _ = writeln!(out, "nothing to write: every change is on disk");
+        }
         for l in lines {
             let _ = writeln!(out, "{l}");
         }

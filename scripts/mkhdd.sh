@@ -3,7 +3,8 @@
 #   scripts/mkhdd.sh OUT.hdd KERNEL INITRD LOADER.efi [LIMINE_DIR]
 # Layout: GPT, one FAT32 EFI System Partition from 1 MiB to 1 MiB before the end, holding
 #   EFI/BOOT/BOOTX64.EFI, boot/kernel, boot/initrd.tar, boot/limine/limine.conf
-#   (+ boot/limine/limine-bios.sys with Limine).
+#   (+ boot/limine/limine-bios.sys with Limine), and HDD_FREE_MIB (default 128) MiB free
+#   for files saved from RustOS.
 # With a Limine v8 binary release, BOOTX64.EFI is Limine's and `limine bios-install` puts
 # Limine's BIOS stages in the MBR and the GPT gap, so the image boots on BIOS and UEFI.
 # Without one, BOOTX64.EFI is the built-in loader and the image boots on UEFI only.
@@ -30,12 +31,17 @@ for f in "$kernel" "$initrd" "$efi" "$conf"; do
 done
 
 MIB=$((1024 * 1024))
-# Contents, plus a quarter and 8 MiB of slack (FAT, directories, room to replace files);
-# the whole disk is at least 64 MiB: 1 MiB of GPT + partition + 1 MiB (backup GPT).
+# Contents, plus a quarter and 8 MiB of slack (FAT, directories, room to replace files),
+# plus HDD_FREE_MIB (default 128) free for the user's files: RustOS mounts this partition
+# (/mnt/sata0p1, /mnt/usb0p1, ...), so what is saved there survives a reboot. The whole
+# disk is at least 64 MiB: 1 MiB of GPT + partition + 1 MiB (backup GPT). The image file
+# is sparse: the free space costs no room on the build machine.
+free_mib=${HDD_FREE_MIB:-128}
+[[ "$free_mib" =~ ^[0-9]+$ ]] || { echo "mkhdd: HDD_FREE_MIB must be a number of MiB" >&2; exit 2; }
 files=("$kernel" "$initrd" "$efi" "$conf")
 [[ -n "$limine" ]] && files+=("$limine/limine-bios.sys")
 bytes=$(cat "${files[@]}" | wc -c)
-part_mib=$(( (bytes * 5 / 4 + MIB - 1) / MIB + 8 ))
+part_mib=$(( (bytes * 5 / 4 + MIB - 1) / MIB + 8 + free_mib ))
 (( part_mib < 62 )) && part_mib=62
 disk_mib=$(( part_mib + 2 ))
 
@@ -102,6 +108,11 @@ mcopy -i "$img" "$conf" ::/boot/limine/limine.conf
 
 if [[ -n "$limine" ]]; then
   mcopy -i "$img" "$limine/limine-bios.sys" ::/boot/limine/limine-bios.sys
+fi
+free_bytes=$(mdir -i "$img" ::/ 2>/dev/null | sed -n 's/^[^0-9]*\([0-9][0-9 ]*\) bytes free.*/\1/p' | tr -d ' ')
+echo "mkhdd: ${free_bytes:+$(( free_bytes / MIB )) MiB free for files in the partition (HDD_FREE_MIB=$free_mib)}"
+
+if [[ -n "$limine" ]]; then
   if [[ -x "$limine/limine" ]]; then
     # Limine v8 embeds its BIOS stage 2 in the GPT (the gap before the partition at 1 MiB).
     "$limine/limine" bios-install "$out" >"$out.log" 2>&1 || { cat "$out.log" >&2; rm -f "$out.log"; exit 1; }

@@ -10,6 +10,7 @@ Nothing here fails on a timing: a benchmark only reports.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import platform
 import re
@@ -122,6 +123,65 @@ def usb_keys(iso: str) -> tuple[dict, dict]:
     return figures, detail
 
 
+def disk_figures(iso: str) -> dict:
+    """Sequential throughput of each disk kind on a blank image, the load of a FAT volume
+    holding a 10 MiB file into RAM (`cp` from a disk), and `dd` of the same files on the
+    host as the baseline."""
+    import shutil
+    import subprocess
+    import tempfile
+    figures: dict = {}
+    if not shutil.which("mkfs.fat") or not shutil.which("mcopy"):
+        print("bench: disk figures skipped (mkfs.fat or mcopy missing)")
+        return figures
+    mib = 32
+    with tempfile.TemporaryDirectory(prefix="rustos-bench-") as tmp:
+        tmp = Path(tmp)
+        blank_v, blank_s, blank_n = tmp / "virtio.img", tmp / "sata.img", tmp / "nvme.img"
+        for img in (blank_v, blank_s, blank_n):
+            with open(img, "wb") as f:
+                f.truncate(64 << 20)
+        vol = tmp / "vol.img"
+        subprocess.run(["mkfs.fat", "-C", "-F", "32", str(vol), str(64 * 1024)], check=True, capture_output=True)
+        ten = tmp / "ten.bin"
+        ten.write_bytes(os.urandom(10 << 20))
+        subprocess.run(["mcopy", "-i", str(vol), str(ten), "::ten.bin"], check=True, capture_output=True)
+        extra = ["-drive", f"if=none,id=bv,format=raw,file={blank_v}", "-device", "virtio-blk-pci,drive=bv",
+                 "-drive", f"if=none,id=bs,format=raw,file={blank_s}", "-device", "ide-hd,drive=bs,bus=ide.1",
+                 "-drive", f"if=none,id=bn,format=raw,file={blank_n}", "-device", "nvme,serial=bench,drive=bn",
+                 "-drive", f"if=none,id=fv,format=raw,file={vol}", "-device", "virtio-blk-pci,drive=fv"]
+        with qemu.Machine(iso, mem="1G", extra=extra) as m:
+            m.wait_for(r"RustOS ready", timeout=120)
+            m.wait_for(PROMPT, timeout=30)
+            out = run_cmd(m, "bench disk", timeout=600)
+            for name, value, unit in BENCH_LINE.findall(out):
+                figures[name] = (float(value), unit)
+            for note in re.findall(r"^\s*(disk: .*)$", out, re.M):
+                print(f"bench: {note}")
+        # The host baseline: the same amount through dd on the same kind of file.
+        def dd(args: list[str]) -> float:
+            t0 = time.time()
+            subprocess.run(["dd", *args], check=True, capture_output=True)
+            return time.time() - t0
+        scratch = tmp / "dd.img"
+        t_w = dd([f"if={ten}", f"of={scratch}", "bs=1M", f"count={mib}", "iflag=fullblock", "conv=fsync"])
+        written_mib = scratch.stat().st_size / (1 << 20)
+        t_r = dd([f"if={vol}", "of=/dev/null", "bs=1M", f"count={mib}"])
+        figures["host_dd_write_mib_s"] = (written_mib / t_w, "MiB/s")
+        figures["host_dd_read_mib_s"] = (mib / t_r, "MiB/s")
+        for name, (value, _) in list(figures.items()):
+            found = re.fullmatch(r"disk_cp_to_ram_(\w+)_ms", name)
+            if found:
+                rate = 10 / (value / 1000)
+                figures[f"disk_cp_to_ram_{found.group(1)}_mib_s"] = (rate, "MiB/s")
+                figures[f"disk_cp_to_ram_{found.group(1)}_over_host_dd"] = (rate / figures["host_dd_read_mib_s"][0], "x")
+            found = re.fullmatch(r"disk_(\w+?)_seq_(write|read)_mib_s", name)
+            if found:
+                kind, op = found.groups()
+                figures[f"disk_{kind}_{op}_over_host_dd"] = (value / figures[f"host_dd_{op}_mib_s"][0], "x")
+    return figures
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default="rustos.iso")
@@ -162,6 +222,8 @@ def main() -> int:
                 if ft:
                     figures[f"wasm_{game}_frame_median_ms"] = (float(ft.group(1)), "ms")
                     figures[f"wasm_{game}_frame_worst_ms"] = (float(ft.group(2)), "ms")
+    print("bench: disks (virtio-blk, AHCI, NVMe; FAT volume to RAM)", flush=True)
+    figures.update(disk_figures(iso))
     print("bench: USB keystroke latency and key rate (qemu-xhci + usb-kbd)", flush=True)
     usb_figures, usb_detail = usb_keys(iso)
     figures.update(usb_figures)

@@ -539,3 +539,130 @@ pub fn wasi(r: &mut Report) {
         r.figure("program_run_hello_ms", total as f64 / 1e6, "ms");
     }
 }
+
+/// Disks: sequential write then read of [`DISK_BENCH_MIB`] MiB in 1 MiB requests on every
+/// blank disk (its first two sectors all zero, so nothing is overwritten; `make bench`
+/// attaches blank images for this), and the load of a mounted volume into RAM (what `cp`
+/// from a disk costs: the copy itself is a RAM copy once mounted).
+pub fn disk(r: &mut Report) {
+    use crate::arch::clock::monotonic_ns;
+    use crate::drivers::block;
+    const CHUNK: usize = 1 << 20;
+    let mut found = false;
+    for t in block::targets().into_iter().filter(|t| !t.is_partition) {
+        let ss = t.sector_size;
+        let mut head = alloc::vec![0u8; 2 * ss];
+        if t.dev.lock().read(0, &mut head).is_err() || head.iter().any(|&b| b != 0) {
+            continue; // not blank: may hold data
+        }
+        let bytes = DISK_BENCH_MIB << 20;
+        if (t.sectors as usize).saturating_mul(ss) < bytes || t.read_only {
+            continue;
+        }
+        found = true;
+        let mut buf = Vec::new();
+        if buf.try_reserve_exact(CHUNK).is_err() {
+            r.note("disk: no memory for the buffer");
+            return;
+        }
+        buf.extend((0..CHUNK).map(|i| ((i * 31) >> 7) as u8));
+        let per = (CHUNK / ss) as u64;
+        let mut dev = t.dev.lock();
+        let t0 = monotonic_ns();
+        let mut ok = (0..(bytes / CHUNK) as u64).all(|i| dev.write(i * per, &buf).is_ok());
+        ok &= dev.flush().is_ok();
+        let t_write = monotonic_ns() - t0;
+        let t0 = monotonic_ns();
+        ok &= (0..(bytes / CHUNK) as u64).all(|i| dev.read(i * per, &mut buf).is_ok());
+        let t_read = monotonic_ns() - t0;
+        // Leave it blank again, so the next run finds it.
+        head.fill(0);
+        ok &= dev.write(0, &head).is_ok() && dev.flush().is_ok();
+        drop(dev);
+        if !ok {
+            r.note(&alloc::format!("disk: {}: a request failed", t.name));
+            continue;
+        }
+        let mib_s = |ns: u64| DISK_BENCH_MIB as f64 / (ns.max(1) as f64 / 1e9);
+        let kind: String = t
+            .model
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        r.figure(
+            &alloc::format!("disk_{kind}_seq_write_mib_s"),
+            mib_s(t_write),
+            "MiB/s",
+        );
+        r.figure(
+            &alloc::format!("disk_{kind}_seq_read_mib_s"),
+            mib_s(t_read),
+            "MiB/s",
+        );
+    }
+    if !found {
+        r.note("disk: no blank disk attached (make bench attaches some)");
+    }
+    // A mounted volume's file to RAM: unmount and mount again (the whole volume is read),
+    // then `cp` of its largest file within RAM.
+    for (device, at, _) in crate::fs::mounts() {
+        let Some((path, size)) = largest_file(&at) else {
+            r.note(&alloc::format!("disk: {at}: no file to copy"));
+            continue;
+        };
+        if let Err(e) = crate::fs::umount(&at) {
+            r.note(&alloc::format!("disk: {device}: {e}"));
+            continue;
+        }
+        let t0 = monotonic_ns();
+        let mounted = crate::fs::mount(&device, &at);
+        let t_mount = monotonic_ns() - t0;
+        if mounted.is_err() {
+            r.note(&alloc::format!("disk: {device}: could not mount again"));
+            continue;
+        }
+        let t0 = monotonic_ns();
+        let _ = crate::fs::with(|fs| fs.mkdir_all("/tmp"));
+        let copied = crate::fs::with(|fs| fs.copy(&path, "/tmp/bench-copy.bin", false));
+        let t_copy = monotonic_ns() - t0;
+        let _ = crate::fs::with(|fs| fs.remove("/tmp/bench-copy.bin", false));
+        if let Err(e) = copied {
+            r.note(&alloc::format!("disk: cp {path}: {e}"));
+            continue;
+        }
+        let mib = size as f64 / (1 << 20) as f64;
+        r.figure(&alloc::format!("disk_mount_{device}_mib"), mib, "MiB");
+        r.figure(
+            &alloc::format!("disk_mount_{device}_ms"),
+            t_mount as f64 / 1e6,
+            "ms",
+        );
+        r.figure(
+            &alloc::format!("disk_cp_to_ram_{device}_ms"),
+            (t_mount + t_copy) as f64 / 1e6,
+            "ms",
+        );
+    }
+}
+
+/// MiB written and read per blank disk by [`disk`].
+const DISK_BENCH_MIB: usize = 32;
+
+/// The largest file under `dir`: (path, bytes).
+fn largest_file(dir: &str) -> Option<(String, usize)> {
+    crate::fs::with(|fs| {
+        let mut best: Option<(String, usize)> = None;
+        let _ = fs.walk(dir, |e| {
+            if e.kind == ramfs::Kind::File && best.as_ref().is_none_or(|b| e.size > b.1) {
+                best = Some((String::from(e.path), e.size));
+            }
+        });
+        best
+    })
+}

@@ -1,4 +1,4 @@
-//! `bench [console|alloc|fs|keys|wasm|wasi|all]`: in-kernel benchmarks (see BENCHMARKS.md).
+//! `bench [console|alloc|fs|keys|wasm|wasi|disk|all]`: in-kernel benchmarks (see BENCHMARKS.md).
 use super::Command;
 use crate::shell::{Output, Shell};
 use crate::support::bench::{self, Report};
@@ -7,9 +7,9 @@ use alloc::string::String;
 
 pub const COMMAND: Command = Command {
     name: "bench",
-    usage: "[console|alloc|fs|keys|wasm|wasi|all]",
+    usage: "[console|alloc|fs|keys|wasm|wasi|disk|all]",
     summary: "run the built-in benchmarks",
-    help: "Each figure is printed as 'BENCH name value unit', with its baseline measured in the same run.\n`make bench` boots RustOS, runs these and writes the results.",
+    help: "Each figure is printed as 'BENCH name value unit', with its baseline measured in the same run.\n`make bench` boots RustOS, runs these and writes the results.\n`disk` (not in `all`) writes to blank disks only, and unmounts and mounts each mounted volume again.",
     run,
 };
 
@@ -23,6 +23,7 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         "keys" => bench::keys(&mut r),
         "wasm" => bench::wasm(&mut r),
         "wasi" => bench::wasi(&mut r),
+        "disk" => bench::disk(&mut r),
         "all" => {
             bench::alloc(&mut r);
             bench::fs(&mut r);
@@ -33,7 +34,7 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "unknown benchmark '{other}' (console, alloc, fs, keys, wasm, wasi, all)"
+                "unknown benchmark '{other}' (console, alloc, fs, keys, wasm, wasi, disk, all)"
             ));
         }
     }

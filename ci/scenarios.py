@@ -1544,4 +1544,34 @@ def disk_corrupt_fat(ctx: Context) -> str:
     return "looping chains: read-only with a warning; bad boot sector: refused"
 
 
-ALL += [disk_virtio_fat32, disk_ahci_fat32, disk_nvme_fat32, disk_corrupt_fat]
+def disk_failing_devices(ctx: Context) -> str:
+    """Disks that cannot be used do not stop the boot: an NVMe namespace of size 0 is
+    refused, an empty CD drive on the AHCI controller is passed over, and a SATA disk whose
+    reads fail (QEMU's blkdebug) is attached, given up at its first error, and answers
+    `mount` with an error instead of hanging."""
+    empty = ctx.artifacts / "disk-empty.img"
+    empty.write_bytes(b"")
+    failing = ctx.artifacts / "disk-failing.img"
+    failing.write_bytes(bytes(8 << 20))
+    rules = ctx.artifacts / "disk-failing.cfg"
+    rules.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\n')
+    extra = (nvme_disk(empty, "d0")
+             + ["-device", "ide-cd,bus=ide.3"]
+             + ["-drive", f"if=none,id=d1,format=raw,file=blkdebug:{rules}:{failing}",
+                "-device", "ide-hd,drive=d1,bus=ide.1"])
+    with ctx.machine("disk-failing", extra=extra) as m:
+        shell_ready(m)
+        line = must_match(m.text(), r"block: [^\r\n]*", "the block devices' boot line").group(0)
+        must_contain(line, "nvme at ", "the empty NVMe namespace is reported")
+        must_contain(line, "port 3: ATAPI", "the empty CD drive is passed over")
+        must_contain(line, "sata0 ahci (8 MiB), partition table: read error", "the failing disk")
+        must_match(serial_out(m, "lsblk"), r"sata0\s+8192K", "lsblk lists the failing disk")
+        must_contain(serial_out(m, "mount sata0 /mnt/x", timeout=30), "detached",
+                     "mount on a failed disk")
+        must_have_line(serial_out(m, "echo alive"), "alive", "the shell still works")
+    for f in (empty, failing, rules):
+        f.unlink(missing_ok=True)
+    return "empty NVMe refused, empty CD passed over, failing SATA disk detached; shell alive"
+
+
+ALL += [disk_virtio_fat32, disk_ahci_fat32, disk_nvme_fat32, disk_corrupt_fat, disk_failing_devices]

@@ -37,6 +37,19 @@ pub enum Error {
     Unsupported,
 }
 
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::SectorSize(n) => write!(f, "unsupported sector size {n}"),
+            Error::Empty => f.write_str("no sectors"),
+            Error::TooBig => f.write_str("size beyond 64 bits of bytes"),
+            Error::Malformed => f.write_str("malformed data"),
+            Error::OutOfRange => f.write_str("request outside the device"),
+            Error::Unsupported => f.write_str("unsupported format"),
+        }
+    }
+}
+
 /// Checks a sector size reported by a device.
 pub fn check_sector_size(size: u64) -> Result<u32, Error> {
     if size.is_power_of_two() && (MIN_SECTOR_SIZE as u64..=MAX_SECTOR_SIZE as u64).contains(&size) {

@@ -227,7 +227,7 @@ impl AhciDisk {
             .map_err(|e| format!("IDENTIFY DEVICE: {}", e.message()))?;
         let mut raw = [0u8; 512];
         disk.buf.read_bytes(0, &mut raw);
-        disk.id = ata::parse_identify(&raw).map_err(|e| format!("IDENTIFY data refused: {e:?}"))?;
+        disk.id = ata::parse_identify(&raw).map_err(|e| format!("IDENTIFY data refused: {e}"))?;
         Ok(Some(disk))
     }
 

@@ -134,9 +134,9 @@ fn controller(
     let max_ports = (len - 0x100) / 0x80;
     let port_regs = |i: usize| hba.window(0x100 + 0x80 * i, 0x80);
     // Spin up and power on every port, then give the links a moment to come up.
-    for i in (0..32.min(max_ports)).filter(|i| ports & (1 << i) != 0) {
-        if let Some(p) = port_regs(i) {
-            if cap & CAP_SSS != 0 {
+    if cap & CAP_SSS != 0 {
+        for i in (0..32.min(max_ports)).filter(|i| ports & (1 << i) != 0) {
+            if let Some(p) = port_regs(i) {
                 p.write32(PX_CMD, p.read32(PX_CMD) | CMD_SUD | CMD_POD);
             }
         }

@@ -1409,51 +1409,70 @@ def virtio_disk(image: Path, ident: str = "d0") -> list[str]:
             "-device", f"virtio-blk-pci,drive={ident}"]
 
 
-def disk_virtio_fat32(ctx: Context) -> str:
-    """FAT32 on virtio-blk: small, 10 MiB, many and long-named files and nested directories
-    written from the shell, `sync`, a hard reset, read back after a second boot; `reboot`
-    syncs a removal; then fsck.fat is clean and mcopy reads the same bytes."""
+def ahci_disk(image: Path, ident: str = "d0", bus: str = "ide.1") -> list[str]:
+    """A SATA disk on q35's built-in AHCI controller. Its ports are buses ide.0-ide.5:
+    the boot CD (`-cdrom`) is on ide.2 and `make hdd`'s image (`-drive`) on ide.0."""
+    return ["-drive", f"if=none,id={ident},format=raw,file={image}",
+            "-device", f"ide-hd,drive={ident},bus={bus}"]
+
+
+def nvme_disk(image: Path, ident: str = "d0", serial: str = "rustos0") -> list[str]:
+    return ["-drive", f"if=none,id={ident},format=raw,file={image}",
+            "-device", f"nvme,serial={serial},drive={ident}"]
+
+
+# How each kind of disk is attached, and the name and model RustOS gives the first one.
+DISK_KINDS = {
+    "virtio": (virtio_disk, "vda", "virtio-blk"),
+    "ahci": (ahci_disk, "sata0", "ahci"),
+    "nvme": (nvme_disk, "nvme0", "nvme"),
+}
+
+
+def fat32_round_trip(ctx: Context, kind: str) -> str:
+    attach, dev, model = DISK_KINDS[kind]
     disk_tools()
-    image = ctx.artifacts / "disk-virtio-fat32.img"
+    image = ctx.artifacts / f"disk-{kind}-fat32.img"
     fat_image(image, 64)
     big = bytes((i * 2654435761 >> 13) & 0xff for i in range(10 << 20))
     src = ctx.artifacts / "disk-big.bin"
     src.write_bytes(big)
     mcopy_in(image, src, "host big.bin")
+    mnt = f"/mnt/{dev}"
     many = 40
-    with ctx.machine("disk-virtio-1", extra=virtio_disk(image)) as m:
+    with ctx.machine(f"disk-{kind}-1", extra=attach(image)) as m:
         shell_ready(m)
-        expect(m, r"fs: vda mounted at /mnt/vda", "automount at boot")
-        must_match(serial_out(m, "lsblk"), r"vda\s+64M\s+virtio-blk disk\s+fat\s+/mnt/vda", "lsblk")
-        serial_cmd(m, "echo small file > '/mnt/vda/A small file with a long name.txt'")
-        serial_cmd(m, "mkdir -p /mnt/vda/one/two/three")
-        serial_cmd(m, "cp '/mnt/vda/host big.bin' /mnt/vda/one/two/three/copy.bin", timeout=60)
-        serial_cmd(m, "mkdir /mnt/vda/many")
+        expect(m, rf"fs: {dev} mounted at {mnt}", "automount at boot")
+        must_match(serial_out(m, "lsblk"), rf"{dev}\s+64M\s+{model} disk\s+fat\s+{mnt}", "lsblk")
+        serial_cmd(m, f"echo small file > '{mnt}/A small file with a long name.txt'")
+        serial_cmd(m, f"mkdir -p {mnt}/one/two/three")
+        serial_cmd(m, f"cp '{mnt}/host big.bin' {mnt}/one/two/three/copy.bin", timeout=60)
+        serial_cmd(m, f"mkdir {mnt}/many")
         for start in range(0, many, 10):
-            serial_cmd(m, " ; ".join(f"echo {i} > '/mnt/vda/many/file number {i}.txt'"
+            serial_cmd(m, " ; ".join(f"echo {i} > '{mnt}/many/file number {i}.txt'"
                                      for i in range(start, start + 10)))
         # Every command already wrote its changes back; `sync` has nothing left to do.
         must_contain(serial_out(m, "sync -v", timeout=120), "nothing to write", "changes written after each command")
         m.qmp_cmd("system_reset")
         if m.wait_exit(30) is None:
             raise Failure("QEMU did not stop on system_reset")
-    with ctx.machine("disk-virtio-2", extra=virtio_disk(image)) as m:
+    with ctx.machine(f"disk-{kind}-2", extra=attach(image)) as m:
         shell_ready(m)
-        expect(m, r"fs: vda mounted at /mnt/vda", "automount after the reset")
-        must_have_line(serial_out(m, "cat '/mnt/vda/A small file with a long name.txt'"), "small file",
+        expect(m, rf"fs: {dev} mounted at {mnt}", "automount after the reset")
+        must_have_line(serial_out(m, f"cat '{mnt}/A small file with a long name.txt'"), "small file",
                        "small file after the reset")
-        listing = serial_out(m, "ls /mnt/vda/many")
+        listing = serial_out(m, f"ls {mnt}/many")
         for i in (0, 17, many - 1):
             must_contain(listing, f"file number {i}.txt", "many files after the reset")
-        must_have_line(serial_out(m, "cat '/mnt/vda/many/file number 17.txt'"), "17", "contents")
-        must_contain(serial_out(m, "stat /mnt/vda/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
+        must_have_line(serial_out(m, f"cat '{mnt}/many/file number 17.txt'"), "17", "contents")
+        must_contain(serial_out(m, f"stat {mnt}/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
         # Tab completion on a mounted directory.
         mark = m.mark()
-        m.write_serial("ls /mnt/vda/one/tw\t")
-        expect(m, r"/mnt/vda/one/two/", "completion on the disk", since=mark, timeout=10)
+        m.write_serial(f"ls {mnt}/one/tw\t")
+        expect(m, rf"{mnt}/one/two/", "completion on the disk", since=mark, timeout=10)
         m.write_serial("\x03")
         prompt(m, mark)
-        serial_cmd(m, "rm '/mnt/vda/many/file number 3.txt'")
+        serial_cmd(m, f"rm '{mnt}/many/file number 3.txt'")
         m.write_serial("reboot\r")
         if m.wait_exit(60) is None:
             raise Failure("QEMU still running 60 s after 'reboot'")
@@ -1467,7 +1486,24 @@ def disk_virtio_fat32(ctx: Context) -> str:
     listing = subprocess.run(["mdir", "-b", "-i", str(image), "::many"], capture_output=True, text=True).stdout
     if "file number 3.txt" in listing or listing.count("file number") != many - 1:
         raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
-    return f"10 MiB + {many + 1} files survived a reset; fsck.fat clean, mcopy identical"
+    image.unlink(missing_ok=True)
+    return f"{dev}: 10 MiB + {many + 1} files survived a reset; fsck.fat clean, mcopy identical"
+
+
+def fat32_scenario(kind: str, bus: str):
+    def scenario(ctx: Context) -> str:
+        return fat32_round_trip(ctx, kind)
+    scenario.__name__ = f"disk_{kind}_fat32"
+    scenario.__doc__ = (f"FAT32 on {bus}: small, 10 MiB, many and long-named files and nested "
+                        "directories written from the shell, `sync`, a hard reset, read back after a "
+                        "second boot; `reboot` syncs a removal; then fsck.fat is clean and mcopy reads "
+                        "the same bytes.")
+    return scenario
+
+
+disk_virtio_fat32 = fat32_scenario("virtio", "virtio-blk")
+disk_ahci_fat32 = fat32_scenario("ahci", "a SATA disk (AHCI)")
+disk_nvme_fat32 = fat32_scenario("nvme", "NVMe")
 
 
 def disk_corrupt_fat(ctx: Context) -> str:
@@ -1513,7 +1549,37 @@ def disk_corrupt_fat(ctx: Context) -> str:
     return "looping chains: read-only with a warning; bad boot sector: refused"
 
 
-ALL += [disk_virtio_fat32, disk_corrupt_fat]
+def disk_failing_devices(ctx: Context) -> str:
+    """Disks that cannot be used do not stop the boot: an NVMe namespace of size 0 is
+    refused, an empty CD drive on the AHCI controller is passed over, and a SATA disk whose
+    reads fail (QEMU's blkdebug) is attached, given up at its first error, and answers
+    `mount` with an error instead of hanging."""
+    empty = ctx.artifacts / "disk-empty.img"
+    empty.write_bytes(b"")
+    failing = ctx.artifacts / "disk-failing.img"
+    failing.write_bytes(bytes(8 << 20))
+    rules = ctx.artifacts / "disk-failing.cfg"
+    rules.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\n')
+    extra = (nvme_disk(empty, "d0")
+             + ["-device", "ide-cd,bus=ide.3"]
+             + ["-drive", f"if=none,id=d1,format=raw,file=blkdebug:{rules}:{failing}",
+                "-device", "ide-hd,drive=d1,bus=ide.1"])
+    with ctx.machine("disk-failing", extra=extra) as m:
+        shell_ready(m)
+        line = must_match(m.text(), r"block: [^\r\n]*", "the block devices' boot line").group(0)
+        must_contain(line, "nvme at ", "the empty NVMe namespace is reported")
+        must_contain(line, "port 3: ATAPI", "the empty CD drive is passed over")
+        must_contain(line, "sata0 ahci (8 MiB), partition table: read error", "the failing disk")
+        must_match(serial_out(m, "lsblk"), r"sata0\s+8192K", "lsblk lists the failing disk")
+        must_contain(serial_out(m, "mount sata0 /mnt/x", timeout=30), "detached",
+                     "mount on a failed disk")
+        must_have_line(serial_out(m, "echo alive"), "alive", "the shell still works")
+    for f in (empty, failing, rules):
+        f.unlink(missing_ok=True)
+    return "empty NVMe refused, empty CD passed over, failing SATA disk detached; shell alive"
+
+
+ALL += [disk_virtio_fat32, disk_ahci_fat32, disk_nvme_fat32, disk_corrupt_fat, disk_failing_devices]
 
 
 def disk_full_and_durable(ctx: Context) -> str:

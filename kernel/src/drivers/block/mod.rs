@@ -7,6 +7,8 @@
 //! timeout, never a hung kernel. Each disk sits behind its own lock, taken only from task
 //! context.
 
+pub mod ahci;
+pub mod nvme;
 pub mod virtio;
 
 use alloc::boxed::Box;
@@ -95,7 +97,11 @@ static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
 type Probe = fn() -> Vec<Result<Box<dyn BlockDevice>, String>>;
 
 /// Every disk driver with the prefix of its disks' names, in the order disks are named.
-const DRIVERS: &[(&str, Probe)] = &[("vd", virtio::probe)];
+const DRIVERS: &[(&str, Probe)] = &[
+    ("vd", virtio::probe),
+    ("sata", ahci::probe),
+    ("nvme", nvme::probe),
+];
 
 /// Finds the disks of every driver and reads their partition tables. Returns the
 /// boot-log line.
@@ -344,5 +350,180 @@ impl hadris_storage::sync::BlockDevice for Window {
     }
     fn flush(&mut self) -> Result<(), hadris_io::Error<BlockError>> {
         self.dev.lock().flush().map_err(BlockError::into_io)
+    }
+}
+
+/// Microseconds since boot: what driver deadlines are measured in.
+fn now_us() -> u64 {
+    crate::arch::clock::since_entry_us()
+}
+
+/// Polls `done` until it holds or `ms` milliseconds pass; returns whether it held.
+pub(crate) fn poll(ms: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = now_us().saturating_add(ms.saturating_mul(1000));
+    loop {
+        if done() {
+            return true;
+        }
+        if now_us() > deadline {
+            return done();
+        }
+        core::hint::spin_loop();
+    }
+}
+
+/// Physically contiguous, zeroed memory shared with a device (command lists, queues,
+/// bounce buffers), returned to the frame allocator on drop. A driver whose device may
+/// still be writing into it (a timed-out command) must [`leak`](DmaBuf::leak) it.
+pub(crate) struct DmaBuf {
+    phys: u64,
+    virt: *mut u8,
+    len: usize,
+}
+
+// SAFETY: a `DmaBuf` owns its frames exclusively, like a `Box`; the pointer is their
+// address in the direct map, valid from any context.
+unsafe impl Send for DmaBuf {}
+
+impl DmaBuf {
+    /// `pages` zeroed 4 KiB frames in a row, entirely below 4 GiB unless `above_4g`.
+    pub fn new(pages: usize, above_4g: bool) -> Result<Self, BlockError> {
+        let n = pages.max(1);
+        let phys = crate::mem::frames::alloc_contiguous(n as u64).ok_or(BlockError::NoMemory)?;
+        let len = n * 4096;
+        if !above_4g && phys + len as u64 > 1 << 32 {
+            crate::mem::frames::free_contiguous(phys, n as u64);
+            return Err(BlockError::NoMemory);
+        }
+        let virt = crate::mem::paging::phys_to_virt(phys).as_mut_ptr::<u8>();
+        // SAFETY: the frames were just taken from the allocator (nobody else uses them)
+        // and the direct map covers all `len` bytes.
+        unsafe { core::ptr::write_bytes(virt, 0, len) };
+        Ok(Self { phys, virt, len })
+    }
+
+    pub fn phys(&self) -> u64 {
+        self.phys
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Reads the 32-bit word at byte `offset` (the device may have written it).
+    pub fn read32(&self, offset: usize) -> u32 {
+        assert!(offset + 4 <= self.len && offset.is_multiple_of(4));
+        // SAFETY: in bounds and aligned (checked above); volatile because the device
+        // writes this memory behind the compiler's back.
+        unsafe { (self.virt.add(offset) as *const u32).read_volatile() }
+    }
+
+    /// Writes the 32-bit word at byte `offset`.
+    pub fn write32(&self, offset: usize, value: u32) {
+        assert!(offset + 4 <= self.len && offset.is_multiple_of(4));
+        // SAFETY: in bounds and aligned (checked above); volatile so the write happens,
+        // in order, before the register write that hands the memory to the device.
+        unsafe { (self.virt.add(offset) as *mut u32).write_volatile(value) };
+    }
+
+    /// Copies `data` in at `offset`.
+    pub fn write_bytes(&mut self, offset: usize, data: &[u8]) {
+        assert!(
+            offset
+                .checked_add(data.len())
+                .is_some_and(|e| e <= self.len)
+        );
+        // SAFETY: in bounds (checked above); the buffer is ours and not shared with a
+        // running command while `&mut self` is held; the regions cannot overlap.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.virt.add(offset), data.len()) };
+    }
+
+    /// Copies bytes out from `offset` into `out`.
+    pub fn read_bytes(&self, offset: usize, out: &mut [u8]) {
+        assert!(offset.checked_add(out.len()).is_some_and(|e| e <= self.len));
+        // SAFETY: in bounds (checked above); the command that filled the buffer has
+        // completed; the regions cannot overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.virt.add(offset), out.as_mut_ptr(), out.len())
+        };
+    }
+}
+
+impl DmaBuf {
+    /// Never gives the memory back (the device may still write it); the buffer is
+    /// unusable afterwards.
+    pub fn leak(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl Drop for DmaBuf {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            crate::mem::frames::free_contiguous(self.phys, (self.len / 4096) as u64);
+        }
+    }
+}
+
+/// A device's registers, mapped uncached: bounds-checked volatile 32-bit access.
+#[derive(Clone, Copy)]
+pub(crate) struct Mmio {
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the registers are reached only by the driver that mapped them, from task
+// context behind its disk's lock (or at boot, before anything else runs).
+unsafe impl Send for Mmio {}
+
+impl Mmio {
+    /// Maps `len` bytes of registers at physical `phys`.
+    pub fn map(phys: u64, len: usize) -> Option<Self> {
+        let v = crate::mem::paging::map_mmio(phys, len as u64).ok()?;
+        Some(Self {
+            base: v.as_mut_ptr(),
+            len,
+        })
+    }
+
+    /// The registers from `offset` on, `len` bytes (a port's or a queue's window).
+    pub fn window(&self, offset: usize, len: usize) -> Option<Self> {
+        if offset.checked_add(len)? > self.len {
+            return None;
+        }
+        // SAFETY: `offset + len` lies within the mapping (checked above).
+        let base = unsafe { self.base.add(offset) };
+        Some(Self { base, len })
+    }
+
+    pub fn read32(&self, offset: usize) -> u32 {
+        assert!(offset + 4 <= self.len && offset.is_multiple_of(4));
+        // SAFETY: in bounds and aligned (checked above), in an uncached mapping of this
+        // device's registers; volatile because every access is seen by the device.
+        unsafe { (self.base.add(offset) as *const u32).read_volatile() }
+    }
+
+    pub fn write32(&self, offset: usize, value: u32) {
+        assert!(offset + 4 <= self.len && offset.is_multiple_of(4));
+        // SAFETY: as in `read32`.
+        unsafe { (self.base.add(offset) as *mut u32).write_volatile(value) };
+    }
+
+    /// A 64-bit register read as two halves, low first.
+    pub fn read64(&self, offset: usize) -> u64 {
+        u64::from(self.read32(offset)) | u64::from(self.read32(offset + 4)) << 32
+    }
+
+    /// A 64-bit register written as two halves, low first.
+    pub fn write64(&self, offset: usize, value: u64) {
+        self.write32(offset, value as u32);
+        self.write32(offset + 4, (value >> 32) as u32);
+    }
+}
+
+/// A `storage_cmds` refusal as a block error.
+impl From<storage_cmds::Error> for BlockError {
+    fn from(_: storage_cmds::Error) -> Self {
+        BlockError::OutOfRange
     }
 }

@@ -8,8 +8,9 @@ pub const COMMAND: Command = Command {
     name: "lsblk",
     usage: "",
     summary: "list disks, partitions and mounts",
-    help: "Every disk found at boot (virtio-blk) and its partitions (GPT or MBR): name, \
-           size, partition type or table, file system, and where it is mounted.",
+    help: "Every disk found at boot and its partitions (GPT or MBR): name, size, \
+           partition type or table, file system, and where it is mounted. Disks: SATA on \
+           AHCI (sata0, partitions sata0p1), NVMe (nvme0, nvme0p1), virtio-blk (vda, vda1).",
     run,
 };
 
@@ -58,9 +59,9 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
             Some((_, at, false)) => at.clone(),
             None => String::new(),
         };
-        let kind = if t.first_lba == 0 && !t.has_partitions && t.kind == "whole disk" {
+        let kind = if !t.is_partition && !t.has_partitions && t.kind == "whole disk" {
             alloc::format!("{} disk", t.model)
-        } else if t.first_lba == 0 && t.name.ends_with(|c: char| !c.is_ascii_digit()) {
+        } else if !t.is_partition {
             alloc::format!("{} {}", t.model, t.kind)
         } else {
             t.kind.clone()

@@ -798,7 +798,8 @@ def hostile_modules(ctx: Context) -> str:
 
 
 def disk_image(ctx: Context) -> str:
-    """`make hdd`'s GPT disk image boots like the ISO and the shell works."""
+    """`make hdd`'s GPT disk image boots like the ISO, the shell works, and it keeps the
+    user's files: its partition is mounted, has room, and what is saved survives a reset."""
     import subprocess
 
     root = Path(__file__).resolve().parent.parent
@@ -813,7 +814,26 @@ def disk_image(ctx: Context) -> str:
         with qemu.Machine(str(hdd), firmware=ctx.firmware, log_path=str(log)) as m:
             shell_ready(m)
             must_contain(serial_cmd(m, "cat /etc/motd"), "Welcome to RustOS", "files from the disk image")
-            return "GPT + FAT32 ESP image boots"
+            # The partition it booted from is mounted, with room for the user's files.
+            must_match(serial_out(m, "lsblk"), r"sata0p1 .*/mnt/sata0p1", "the boot partition is mounted")
+            serial_cmd(m, "echo a persistent note > /mnt/sata0p1/note.txt")
+            m.qmp_cmd("system_reset")
+            if m.wait_exit(30) is None:
+                raise Failure("QEMU did not stop on system_reset")
+        with qemu.Machine(str(hdd), firmware=ctx.firmware, log_path=str(log) + ".2") as m:
+            shell_ready(m)
+            must_have_line(serial_out(m, "cat /mnt/sata0p1/note.txt"), "a persistent note",
+                           "a file saved on the boot disk, after a reset")
+        note = subprocess.run(["mtype", "-i", f"{hdd}@@1M", "::note.txt"], capture_output=True,
+                              env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+        if note.stdout != b"a persistent note\n":
+            raise Failure(f"note.txt on the image, read on the host: {note.stdout!r} {note.stderr!r}")
+        free = subprocess.run(["mdir", "-i", f"{hdd}@@1M", "::"], capture_output=True, text=True,
+                              env={**os.environ, "MTOOLS_SKIP_CHECK": "1"}).stdout
+        found = re.search(r"([\d ]+) bytes free", free)
+        if not found or int(found.group(1).replace(" ", "")) < 100 << 20:
+            raise Failure(f"less than 100 MiB free for files in the image:\n{free}")
+        return "GPT + FAT32 ESP image boots; a file saved there survives a reset; 100+ MiB free"
     finally:
         hdd.unlink(missing_ok=True)
 

@@ -4,7 +4,9 @@
 //! contiguous frames from the frame allocator, reached through the direct map), device
 //! registers mapped uncached (`map_mmio`), configuration space through the PCI module, and
 //! bounce buffers: the crate hands over heap buffers, which are virtually but not
-//! physically contiguous, so each is copied into contiguous frames for the device.
+//! physically contiguous, so each is copied into contiguous frames for the device. The
+//! bounce frames come from a pool taken when the first device is found, so a request never
+//! needs memory a user may have filled with files (the crate's interface cannot fail).
 //!
 //! Requests are polled with a deadline instead of the crate's blocking calls, which would
 //! spin forever on a dead device: on timeout the device is marked failed (its queue may
@@ -25,6 +27,51 @@ use virtio_drivers::{BufferDirection, Hal, PAGE_SIZE, PhysAddr};
 
 /// Sectors moved per request (64 KiB: 16 contiguous frames of bounce buffer).
 const MAX_SECTORS: usize = 128;
+
+/// Pages in the bounce pool. A request shares at most 18 pages (its header, up to 64 KiB of
+/// data, its status byte), and requests never overlap (each is waited for under its disk's
+/// lock, on one CPU), so 32 pages always suffice.
+const POOL_PAGES: usize = 32;
+
+/// The bounce pool: its first frame and which of its pages are in use.
+struct Pool {
+    phys: u64,
+    used: u32,
+}
+
+static POOL: spin::Mutex<Option<Pool>> = spin::Mutex::new(None);
+
+/// Takes `pages` contiguous pages from the pool.
+fn pool_take(pages: usize) -> Option<u64> {
+    let mut pool = POOL.lock();
+    let pool = pool.as_mut()?;
+    let mask = u32::MAX.checked_shr(32 - u32::try_from(pages).ok()?)?;
+    let first = (0..=POOL_PAGES.checked_sub(pages)?).find(|i| pool.used & (mask << i) == 0)?;
+    pool.used |= mask << first;
+    Some(pool.phys + (first * PAGE_SIZE) as u64)
+}
+
+/// Gives pages back to the pool; false if `phys` is not the pool's.
+fn pool_give(phys: u64, pages: usize) -> bool {
+    let mut pool = POOL.lock();
+    let Some(pool) = pool.as_mut() else {
+        return false;
+    };
+    let end = pool.phys + (POOL_PAGES * PAGE_SIZE) as u64;
+    if phys < pool.phys || phys >= end {
+        return false;
+    }
+    let first = ((phys - pool.phys) as usize) / PAGE_SIZE;
+    let mask = u32::MAX.checked_shr(32 - pages.min(32) as u32).unwrap_or(0);
+    pool.used &= !(mask << first);
+    true
+}
+
+/// Bounce frames for `pages` pages: from the pool, or (only if it is exhausted, e.g. by
+/// requests a dead device never returned) from the frame allocator.
+fn bounce(pages: usize) -> Option<u64> {
+    pool_take(pages).or_else(|| frames::alloc_contiguous(pages as u64))
+}
 
 /// The kernel side of `virtio-drivers`.
 pub struct KernelHal;
@@ -58,15 +105,14 @@ unsafe impl Hal for KernelHal {
     unsafe fn share(buffer: NonNull<[u8]>, direction: BufferDirection) -> PhysAddr {
         let len = buffer.len();
         let pages = len.div_ceil(PAGE_SIZE).max(1);
-        let Some((phys, virt)) = alloc_dma(pages) else {
+        let Some(phys) = bounce(pages) else {
             panic!("virtio: out of memory for a {len}-byte bounce buffer")
         };
+        let virt = paging::phys_to_virt(phys).as_mut_ptr::<u8>();
         if direction != BufferDirection::DeviceToDriver {
             // SAFETY: the caller guarantees `buffer` is valid for `len` bytes; `virt` is a
             // fresh allocation of at least `len` bytes, so the two do not overlap.
-            unsafe {
-                core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, virt.as_ptr(), len)
-            };
+            unsafe { core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, virt, len) };
         }
         phys
     }
@@ -79,7 +125,10 @@ unsafe impl Hal for KernelHal {
             // caller's contract), `len` bytes long; the device is done with it.
             unsafe { core::ptr::copy_nonoverlapping(virt, buffer.as_ptr() as *mut u8, len) };
         }
-        frames::free_contiguous(paddr, len.div_ceil(PAGE_SIZE).max(1) as u64);
+        let pages = len.div_ceil(PAGE_SIZE).max(1);
+        if !pool_give(paddr, pages) {
+            frames::free_contiguous(paddr, pages as u64);
+        }
     }
 }
 
@@ -125,6 +174,17 @@ pub fn probe() -> Vec<Result<Box<dyn BlockDevice>, String>> {
         .iter()
         .filter(|f| f.vendor == 0x1af4 && matches!(f.device_id, 0x1001 | 0x1042))
     {
+        let mut pool = POOL.lock();
+        if pool.is_none() {
+            match frames::alloc_contiguous(POOL_PAGES as u64) {
+                Some(phys) => *pool = Some(Pool { phys, used: 0 }),
+                None => {
+                    out.push(Err(format!("virtio-blk at {f}: no memory for bounce buffers")));
+                    continue;
+                }
+            }
+        }
+        drop(pool);
         f.enable_memory_and_dma();
         // Legacy devices are driven through I/O ports too.
         let cmd = f.read32(0x04);

@@ -59,7 +59,7 @@ const CBW_AT: usize = 0;
 const CSW_AT: usize = 512;
 const CONTROL_AT: usize = 1024;
 const CONTROL_MAX: usize = DmaPage::SIZE - CONTROL_AT;
-/// Deadlines: commands and control transfers; a command wrapper; a data stage or status.
+/// Deadlines: commands; control transfers; a command wrapper; a data or status stage.
 const COMMAND_MS: u64 = 1000;
 const CONTROL_MS: u64 = 2000;
 const CBW_MS: u64 = 2000;
@@ -461,7 +461,7 @@ impl Storage {
     /// One TD on a bulk pipe over `segments` (physical address, length) — at most a page
     /// each, so none crosses a 64 KiB boundary — chained, with an event at the end or at
     /// a short packet. Returns the bytes moved, or the completion code that stopped it.
-    fn bulk(&mut self, inward: bool, segments: &[(u64, u32)]) -> Result<u32, Fail> {
+    fn bulk(&mut self, inward: bool, segments: &[(u64, u32)], timeout: u64) -> Result<u32, Fail> {
         let total: u32 = segments.iter().map(|s| s.1).sum();
         let pipe = if inward {
             &mut self.buf.bulk_in
@@ -489,11 +489,6 @@ impl Storage {
         // A TRB address reused by this TD is not stale any more.
         self.stale.retain(|s| !trbs.contains(s));
         self.core.lock().ring_doorbell(self.slot, dci);
-        let timeout = if segments.len() == 1 && total <= 64 {
-            CBW_MS
-        } else {
-            DATA_MS
-        };
         let ev = match self.wait(&trbs, timeout) {
             Ok(ev) => ev,
             Err(e) => {
@@ -533,7 +528,7 @@ impl Storage {
         let tag = self.tag;
         self.buf.small.write_bytes(CBW_AT, &cmd.wrapper(tag, 0));
         let cbw = self.buf.small.phys() + CBW_AT as u64;
-        if let Err(e) = self.bulk(false, &[(cbw, usb::storage::CBW_LEN as u32)]) {
+        if let Err(e) = self.bulk(false, &[(cbw, usb::storage::CBW_LEN as u32)], CBW_MS) {
             return Err(self.recover_from(e));
         }
         let len = (cmd.length as usize).min(MAX_TRANSFER);
@@ -551,7 +546,7 @@ impl Storage {
                 .zip((0..len).step_by(DmaPage::SIZE))
                 .map(|(p, at)| (p.phys(), (len - at).min(DmaPage::SIZE) as u32))
                 .collect();
-            match self.bulk(cmd.direction == Direction::In, &segments) {
+            match self.bulk(cmd.direction == Direction::In, &segments, DATA_MS) {
                 Ok(n) => moved = n,
                 // The device ends the data stage early with a stall: clear it, then the
                 // status wrapper tells what happened.
@@ -582,7 +577,9 @@ impl Storage {
         let mut tries = 0;
         let n = loop {
             self.buf.small.write_bytes(CSW_AT, &[0; CSW_LEN]);
-            match self.bulk(true, &[(at, CSW_LEN as u32)]) {
+            // The device does the work of a command without data (a cache flush) before
+            // it answers here: as long a deadline as a data stage.
+            match self.bulk(true, &[(at, CSW_LEN as u32)], DATA_MS) {
                 Ok(n) => break n,
                 Err(Fail::Stall) if tries == 0 => {
                     tries += 1;
@@ -646,8 +643,8 @@ impl Storage {
         for _ in 0..4 {
             let d = match &mut data {
                 Data::None => Data::None,
-                Data::In(b) => Data::In(&mut **b),
-                Data::Out(b) => Data::Out(*b),
+                Data::In(b) => Data::In(b),
+                Data::Out(b) => Data::Out(b),
             };
             match self.scsi(cmd, d) {
                 Ok(n) if n >= cmd.length.min(MAX_TRANSFER as u32) => return Ok(()),
@@ -970,7 +967,7 @@ impl Controller {
                 Ok(_) => break,
                 Err(Fail::Check(s)) => match s.action() {
                     SenseAction::NoMedium => return Err(Fail::Answer("no medium")),
-                    SenseAction::Retry | SenseAction::ReadOnly if now_ms() < deadline => {}
+                    SenseAction::Retry if now_ms() < deadline => {}
                     _ => return Err(Fail::Check(s)),
                 },
                 Err(e) => return Err(e),

@@ -8,8 +8,9 @@ pub const COMMAND: Command = Command {
     name: "lsblk",
     usage: "",
     summary: "list disks, partitions and mounts",
-    help: "Every disk found at boot (virtio-blk) and its partitions (GPT or MBR): name, \
-           size, partition type or table, file system, and where it is mounted.",
+    help: "Every disk (virtio-blk found at boot, USB sticks as they are plugged in: \
+           usb0, usb1) and its partitions (GPT or MBR): name, size, partition type or \
+           table, file system, and where it is mounted.",
     run,
 };
 

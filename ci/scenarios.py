@@ -1628,11 +1628,15 @@ def usb_storage_hotplug(ctx: Context) -> str:
     payload.write_bytes(bytes((i * 40503 >> 7) & 0xff for i in range(6 << 20)))
     mcopy_in(pulled, payload, "payload.bin")
     drives = []
-    for ident, image, readonly in (("d1", part, False), ("d2", ro, True), ("d3", pulled, False)):
+    again = ctx.artifacts / "usb-hot-again.img"
+    fat_image(again, 40)
+    mcopy_in(again, payload, "payload.bin")
+    for ident, image, readonly in (("d1", part, False), ("d2", ro, True), ("d3", pulled, False),
+                                   ("d4", again, False)):
         drives += ["-drive", f"if=none,id={ident},format=raw,file={image}" + (",readonly=on" if readonly else "")]
-    with ctx.machine("usb-storage-hot", extra=USB_XHCI + drives) as m:
+    with ctx.machine("usb-storage-hot", extra=USB_XHCI + drives + usb_dev("usb-kbd")) as m:
         shell_ready(m)
-        expect(m, r"usb: xHCI \S+ ", "controller started")
+        usb_keyboards_ready(m, 1)
         mark = m.mark()
         m.qmp_cmd("device_add", driver="usb-storage", id="s1", bus="xhci.0", drive="d1")
         expect(m, r"fs: usb0p1 mounted at /mnt/usb0p1", "partition mounted after the plug", since=mark, timeout=60)
@@ -1672,8 +1676,20 @@ def usb_storage_hotplug(ctx: Context) -> str:
         interrupted = "sync: usb0" in m.text_since(mark)
         expect(m, r"usb: usb0 detached", "pulled stick detached", since=mark, timeout=30)
         must_have_line(serial_out(m, "echo alive"), "alive", "the shell after a stick was pulled mid-sync")
+        # Keys typed on the USB keyboard during a sync (their events are drained by the
+        # stick's transfers and queued for the USB task) all arrive.
+        mark = m.mark()
+        m.qmp_cmd("device_add", driver="usb-storage", id="s4", bus="xhci.0", drive="d4")
+        expect(m, r"fs: usb0 mounted at /mnt/usb0\b", "fourth stick mounted", since=mark, timeout=60)
+        serial_cmd(m, "cp /mnt/usb0/payload.bin /mnt/usb0/again.bin", timeout=60)
+        mark = m.mark()
+        m.type_text("sync\necho typed during a sync\n")
+        expect(m, r"\r\ntyped during a sync\r\n", "USB typing during a sync", since=mark, timeout=60)
         if "PANIC" in m.text():
             raise Failure("kernel panic")
+    if mcopy_out(again, "again.bin") != payload.read_bytes():
+        raise Failure("the file synced while typing differs on the host")
+    fsck_clean(again)
     r = subprocess.run(["mcopy", "-n", "-i", spec, "::new.txt", "-"], capture_output=True)
     if r.stdout != b"written on the stick\n":
         raise Failure(f"the file written to the hot-plugged stick differs on the host: {r.stdout[:80]!r}")

@@ -21,6 +21,7 @@ pub mod kind {
     pub const HID_REPORT: u8 = 0x22;
     pub const HUB: u8 = 0x29;
     pub const SUPERSPEED_HUB: u8 = 0x2A;
+    pub const SS_ENDPOINT_COMPANION: u8 = 0x30;
 }
 
 /// Class codes used by the stack.
@@ -221,6 +222,8 @@ pub struct Endpoint {
     pub attributes: u8,
     pub max_packet_size: u16,
     pub interval: u8,
+    /// SuperSpeed: packets per burst minus one, from the companion descriptor (0..=15).
+    pub max_burst: u8,
 }
 
 impl Endpoint {
@@ -235,6 +238,7 @@ impl Endpoint {
             attributes: b[3],
             max_packet_size: u16_at(b, 4),
             interval: b[6],
+            max_burst: 0,
         };
         if ep.number() == 0 {
             return Err(Error::Invalid("endpoint descriptor for endpoint 0"));
@@ -452,8 +456,16 @@ impl Configuration {
                         iface.hid = Some(hid);
                     }
                 }
-                // Anything else (class-specific, SuperSpeed companions, associations) is
-                // skipped by its length.
+                kind::SS_ENDPOINT_COMPANION if len >= 3 => {
+                    if let Some(ep) = config
+                        .interfaces
+                        .last_mut()
+                        .and_then(|i| i.endpoints.last_mut())
+                    {
+                        ep.max_burst = d[2].min(15);
+                    }
+                }
+                // Anything else (class-specific, associations) is skipped by its length.
                 _ => {}
             }
             offset += len;

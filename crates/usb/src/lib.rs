@@ -14,6 +14,8 @@
 //! - [`hid`]: boot-protocol keyboard reports to `pc_keyboard::KeyEvent`s, the usage map,
 //!   and software auto-repeat. The kernel feeds these events into the same decoder as the
 //!   PS/2 keyboard, so layouts and control keys behave identically on both.
+//! - [`storage`]: mass storage — Bulk-Only Transport wrappers, SCSI command blocks and
+//!   the parsers of what a stick answers (INQUIRY, capacities, sense data).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -25,6 +27,7 @@ pub mod hid;
 pub mod hub;
 pub mod request;
 pub mod route;
+pub mod storage;
 
 /// The speed a device runs at, as the xHCI port and slot context report it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,9 +117,30 @@ pub fn xhci_interval(speed: Speed, isochronous: bool, b_interval: u8) -> u8 {
     }
 }
 
+/// The TD Size field of a transfer TRB (xHCI 1.2 section 4.11.2.4): how many packets of
+/// the TD remain after this TRB's data, at most 31. `remaining` is the number of bytes
+/// the TD's later TRBs carry; 0 for the last TRB.
+pub fn xhci_td_size(remaining: usize, max_packet: u16) -> u8 {
+    let packets = remaining.div_ceil(usize::from(max_packet.max(1)));
+    packets.min(31) as u8
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn td_sizes() {
+        assert_eq!(xhci_td_size(0, 512), 0);
+        assert_eq!(xhci_td_size(1, 512), 1);
+        assert_eq!(xhci_td_size(4096, 512), 8);
+        assert_eq!(xhci_td_size(60 * 1024, 64), 31, "capped");
+        assert_eq!(
+            xhci_td_size(100, 0),
+            31,
+            "a zero packet size does not divide by zero"
+        );
+    }
 
     #[test]
     fn psiv_round_trip() {

@@ -13,6 +13,7 @@ pub mod request_type {
     pub const CLASS: u8 = 0x20;
     pub const DEVICE: u8 = 0x00;
     pub const INTERFACE: u8 = 0x01;
+    pub const ENDPOINT: u8 = 0x02;
     /// "Other": a hub's port.
     pub const OTHER: u8 = 0x03;
 }
@@ -112,6 +113,40 @@ impl SetupPacket {
         }
     }
 
+    /// CLEAR_FEATURE(ENDPOINT_HALT) on endpoint `address` (with its direction bit):
+    /// the device side of recovering a stalled pipe.
+    pub fn clear_endpoint_halt(address: u8) -> Self {
+        Self {
+            request_type: request_type::STANDARD | request_type::ENDPOINT,
+            request: code::CLEAR_FEATURE,
+            value: 0,
+            index: u16::from(address),
+            length: 0,
+        }
+    }
+
+    /// Bulk-Only Mass Storage Reset of `interface` (the first step of reset recovery).
+    pub fn storage_reset(interface: u8) -> Self {
+        Self {
+            request_type: request_type::CLASS | request_type::INTERFACE,
+            request: crate::storage::request::RESET,
+            value: 0,
+            index: u16::from(interface),
+            length: 0,
+        }
+    }
+
+    /// Get Max LUN of `interface` (one byte back; a stall means 0).
+    pub fn storage_get_max_lun(interface: u8) -> Self {
+        Self {
+            request_type: request_type::IN | request_type::CLASS | request_type::INTERFACE,
+            request: crate::storage::request::GET_MAX_LUN,
+            value: 0,
+            index: u16::from(interface),
+            length: 1,
+        }
+    }
+
     /// Hub GET_DESCRIPTOR for the hub class descriptor (USB 2.0 or SuperSpeed).
     pub fn hub_get_descriptor(superspeed: bool, length: u16) -> Self {
         let k = if superspeed {
@@ -204,6 +239,22 @@ mod tests {
         assert_eq!(
             SetupPacket::hid_set_output_report(0, 1).to_bytes(),
             [0x21, 0x09, 0, 2, 0, 0, 1, 0]
+        );
+    }
+
+    #[test]
+    fn storage_requests() {
+        assert_eq!(
+            SetupPacket::clear_endpoint_halt(0x81).to_bytes(),
+            [0x02, 1, 0, 0, 0x81, 0, 0, 0]
+        );
+        assert_eq!(
+            SetupPacket::storage_reset(0).to_bytes(),
+            [0x21, 0xff, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            SetupPacket::storage_get_max_lun(1).to_bytes(),
+            [0xa1, 0xfe, 0, 0, 1, 0, 1, 0]
         );
     }
 

@@ -179,7 +179,9 @@ pub fn probe() -> Vec<Result<Box<dyn BlockDevice>, String>> {
             match frames::alloc_contiguous(POOL_PAGES as u64) {
                 Some(phys) => *pool = Some(Pool { phys, used: 0 }),
                 None => {
-                    out.push(Err(format!("virtio-blk at {f}: no memory for bounce buffers")));
+                    out.push(Err(format!(
+                        "virtio-blk at {f}: no memory for bounce buffers"
+                    )));
                     continue;
                 }
             }

@@ -1,10 +1,11 @@
-//! Devices on an xHCI controller: enumeration (slot, address, descriptors), the two
-//! classes the stack drives — USB 2.0 hubs and HID boot keyboards — and removal.
+//! Devices on an xHCI controller: enumeration (slot, address, descriptors), the classes
+//! the stack drives — USB 2.0 hubs, HID boot keyboards and (in `storage`) mass-storage
+//! sticks — and removal.
 //!
 //! Everything a device says is parsed by the `usb` crate, which refuses garbage with an
 //! error; any error during enumeration disables the slot and drops the device with a log
-//! line. Other devices (a tablet, a storage stick) are addressed and named, so `lsusb`
-//! shows them, but not configured.
+//! line. Other devices (a tablet, a mouse) are addressed and named, so `lsusb` shows
+//! them, but not configured.
 
 use super::dma::DmaPage;
 use super::ring::Ring;
@@ -101,6 +102,8 @@ pub enum Role {
     Ignored(&'static str),
     Keyboard(Keyboard),
     Hub(Hub),
+    /// A mass-storage stick; its state is shared with the block device it backs.
+    Storage(alloc::sync::Arc<spin::Mutex<super::storage::Storage>>),
 }
 
 /// One addressed device.
@@ -121,7 +124,7 @@ pub struct Device {
     input: DmaPage,
     pub ep0: Ring,
     pub buf: DmaPage,
-    max_packet0: u16,
+    pub max_packet0: u16,
 }
 
 impl Device {
@@ -132,6 +135,7 @@ impl Device {
             Role::Ignored(what) => what,
             Role::Keyboard(_) => "keyboard",
             Role::Hub(_) => "hub",
+            Role::Storage(_) => "mass storage",
         }
     }
 
@@ -140,6 +144,7 @@ impl Device {
         let role = match &self.role {
             Role::Keyboard(k) => alloc::format!("{} key events", k.events),
             Role::Hub(h) => alloc::format!("{} ports", h.desc.ports),
+            Role::Storage(st) => st.try_lock().map(|s| s.summary()).unwrap_or_default(),
             _ => String::new(),
         };
         match (self.serial.is_empty(), role.is_empty()) {
@@ -281,6 +286,9 @@ impl Controller {
             let iface = iface.clone();
             return self.setup_keyboard(slot, &config, &iface).await;
         }
+        if let Some(bot) = usb::storage::find_bot_interface(&config) {
+            return self.setup_storage(slot, &config, bot).await;
+        }
         let what = config
             .default_interfaces()
             .next()
@@ -297,7 +305,7 @@ impl Controller {
         Ok(())
     }
 
-    fn set_role(&mut self, slot: u8, role: Role) {
+    pub(super) fn set_role(&mut self, slot: u8, role: Role) {
         if let Some(d) = self.devices.get_mut(&slot) {
             d.role = role;
         }
@@ -305,13 +313,13 @@ impl Controller {
 
     /// The device's input-context page, taken out so the controller can be borrowed
     /// while it is filled.
-    fn take_input(&mut self, slot: u8) -> Result<DmaPage, Error> {
+    pub(super) fn take_input(&mut self, slot: u8) -> Result<DmaPage, Error> {
         let dev = self.devices.get_mut(&slot).ok_or(Error::Gone)?;
         let fresh = DmaPage::new(self.ac64).ok_or(Error::NoMemory)?;
         Ok(core::mem::replace(&mut dev.input, fresh))
     }
 
-    fn put_input(&mut self, slot: u8, page: DmaPage) {
+    pub(super) fn put_input(&mut self, slot: u8, page: DmaPage) {
         if let Some(d) = self.devices.get_mut(&slot) {
             d.input = page;
         }
@@ -817,6 +825,13 @@ impl Controller {
                         super::push_key_event(ev);
                     }
                     k.repeat.stop();
+                }
+                if let Role::Storage(st) = &dev.role {
+                    // Its requests fail from now on; the disk leaves the block layer and
+                    // the file tree once the controller is released.
+                    st.lock().unplugged();
+                    self.storage_events
+                        .push(super::storage::Event::Detach(st.clone()));
                 }
                 let tag = self.tag.trim_start_matches(", ");
                 let tag = if tag.is_empty() {

@@ -92,6 +92,23 @@ impl DmaPage {
         }
     }
 
+    /// Copies a block of bytes into the page (bounded by the page), as one memory copy:
+    /// for data buffers the device reads only after a doorbell, which orders it.
+    pub fn copy_in(&self, offset: usize, data: &[u8]) {
+        let n = data.len().min(Self::SIZE.saturating_sub(offset));
+        // SAFETY: `offset..offset + n` lies inside the page we own (bounded above), and
+        // `data` is a separate allocation (the page is reached only through `virt`).
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.virt.add(offset), n) };
+    }
+
+    /// Copies a block of bytes out of the page (bounded by the page), after the device
+    /// said it is done writing them (the event was read with acquire ordering).
+    pub fn copy_out(&self, offset: usize, out: &mut [u8]) {
+        let n = out.len().min(Self::SIZE.saturating_sub(offset));
+        // SAFETY: as in `copy_in`, the other way round.
+        unsafe { core::ptr::copy_nonoverlapping(self.virt.add(offset), out.as_mut_ptr(), n) };
+    }
+
     /// The page as a typed structure the `xhci` crate describes (contexts).
     ///
     /// # Safety

@@ -14,12 +14,15 @@
 //!
 //! Keyboards turn their reports into `pc_keyboard::KeyEvent`s (crate `usb`), queued here
 //! for the input layer, which decodes them with the same decoder and layout as the PS/2
-//! keyboard. Pure logic (descriptors, requests, hub bits, reports) lives in the `usb`
-//! crate.
+//! keyboard. Mass-storage sticks become block devices (`storage`): their transfers are run
+//! by whoever reads or writes the disk, beside this task (see `xhci::Core`). Pure logic
+//! (descriptors, requests, hub bits, reports, SCSI and Bulk-Only wrappers) lives in the
+//! `usb` crate.
 
 mod device;
 mod dma;
 mod ring;
+mod storage;
 mod xhci;
 
 use crate::drivers::pci;
@@ -203,6 +206,7 @@ async fn run(functions: Vec<pci::Function>) {
         return;
     }
     loop {
+        let mut storage_events = Vec::new();
         let busy = {
             let mut controllers = CONTROLLERS.lock();
             for c in controllers.iter_mut() {
@@ -218,12 +222,23 @@ async fn run(functions: Vec<pci::Function>) {
                 while let Some((slot, dci)) = c.pending_resets.pop() {
                     c.reset_interrupt_endpoint(slot, dci).await;
                 }
+                c.check_storage();
+                storage_events.append(&mut c.storage_events);
                 if c.changed {
                     publish(c);
                 }
             }
             controllers.iter().any(|c| c.has_interrupt_pipes())
         };
+        // Mounting reads the stick, which needs the controllers' shared core, not the
+        // controllers: done with them unlocked, so `poll_now` keeps working meanwhile.
+        let any_storage = !storage_events.is_empty();
+        for ev in storage_events {
+            storage::handle(ev);
+        }
+        if any_storage && let Some(mut controllers) = CONTROLLERS.try_lock() {
+            controllers.iter_mut().for_each(publish);
+        }
         // Every tick while something reports on an interrupt endpoint (key latency), else
         // a slower look for plugged-in devices.
         crate::task::sleep::sleep_ms(if busy { 1 } else { 10 }).await;

@@ -61,12 +61,19 @@ impl Ring {
         self.page.write32(off + 12, raw[3]);
     }
 
-    /// Makes sure `n` TRBs fit before the end of the ring, so that a control transfer's
-    /// TRBs never straddle the wrap: if they would not fit, an extra Link TRB here sends
-    /// the controller back to the start now.
+    /// Makes sure `n` TRBs fit before the end of the ring, so that a TD's TRBs never
+    /// straddle the wrap: if they would not fit, an extra Link TRB here sends the
+    /// controller back to the start now.
+    ///
+    /// The slots skipped are stamped with this lap's cycle bit: they may still hold TRBs
+    /// of the lap before, whose cycle bit is the next lap's, and the controller would run
+    /// such a stale TRB as new when the next lap's TDs reach that far.
     pub fn reserve(&mut self, n: usize) {
         if self.room() >= n || self.enqueue == 0 {
             return;
+        }
+        for i in self.enqueue + 1..TRBS - 1 {
+            self.write_trb(i, [0, 0, 0, u32::from(self.cycle)]);
         }
         let mut link = Link::new();
         link.set_ring_segment_pointer(self.page.phys())
@@ -187,6 +194,8 @@ mod tests {
         assert_eq!((link >> 10) & 0x3f, 6, "a Link TRB");
         assert_eq!(link & 1, 1, "handed to the controller");
         assert_eq!(link & 2, 2, "toggles the cycle");
+        // The skipped slot is stamped with this lap's cycle (1): the next lap (0) stops there.
+        assert_eq!(r.page.read32((TRBS - 2) * 16 + 12) & 1, 1);
         assert_eq!(r.push([0, 0, 0, 0]), base);
         // With room, reserve changes nothing.
         let before = r.dequeue_state();

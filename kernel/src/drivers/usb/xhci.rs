@@ -11,16 +11,27 @@
 //! milliseconds, and commands and transfers are awaited with timeouts while the event ring
 //! keeps being drained (see [`Controller::service`]), so a dead controller or device costs
 //! a log line, never a hung kernel.
+//!
+//! The command ring and the event ring live apart from the rest, in a [`Core`] behind its
+//! own lock, because a second party uses them: a USB stick's block requests come from
+//! whatever task reads a file, synchronously, at moments when the USB task may be parked
+//! in the middle of an operation holding the controller. The core's lock is only ever
+//! held for a few register and memory accesses — never across an await, never in an
+//! interrupt handler, never while printing — so it is always free when someone wants it.
+//! Whoever drains the event ring keeps the events it waits for and queues the others for
+//! the USB task, which dispatches them in order at its next pass.
 
 use super::dma::DmaPage;
 use super::ring::{EventRing, Ring};
 use super::{Error, device::Device, now_ms};
 use crate::drivers::pci;
 use crate::log;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::num::NonZeroUsize;
+use spin::Mutex;
 use usb::request::SetupPacket;
 use xhci::Registers;
 use xhci::context::{EndpointType, Input32Byte, Input64Byte, InputHandler, SlotHandler};
@@ -70,6 +81,74 @@ fn spin_until(timeout_ms: u64, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// Events kept for the USB task at most (beyond, the oldest go: the controller produces
+/// only a few per queued transfer, so this is never reached in practice).
+const QUEUED_MAX: usize = 4096;
+
+/// The parts of a controller that code outside the USB task uses too: the command ring,
+/// the event ring, and the doorbells (see the module documentation).
+pub struct Core {
+    cmd: Ring,
+    events: EventRing,
+    /// Virtual address of interrupter 0's ERDP register.
+    erdp: usize,
+    /// Virtual address of the doorbell array.
+    doorbells: usize,
+    max_slots: u8,
+    /// Events drained by someone else, oldest first, for the USB task.
+    queued: VecDeque<[u32; 4]>,
+}
+
+impl Core {
+    /// Queues a command and rings the host controller's doorbell; returns the command
+    /// TRB's address, which its completion event names.
+    pub fn push_command(&mut self, raw: [u32; 4]) -> u64 {
+        let trb = self.cmd.push(raw);
+        self.ring_doorbell(0, 0);
+        trb
+    }
+
+    /// Rings doorbell `slot` (0: the host controller) for `target`.
+    pub fn ring_doorbell(&self, slot: u8, target: u8) {
+        if slot > self.max_slots {
+            return;
+        }
+        // Order every TRB and context write before the doorbell.
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        let addr = self.doorbells + 4 * usize::from(slot);
+        // SAFETY: slot <= max_slots, so the doorbell lies inside the array that the
+        // layout check in `Controller::start` found inside the mapped BAR.
+        unsafe { (addr as *mut u32).write_volatile(u32::from(target)) };
+    }
+
+    /// Takes every event the controller has written, passing each to `f`, which returns
+    /// the events it does not want: those are queued for the USB task.
+    pub fn drain(&mut self, mut f: impl FnMut([u32; 4]) -> Option<[u32; 4]>) {
+        let mut any = false;
+        while let Some(raw) = self.events.pop() {
+            any = true;
+            if let Some(other) = f(raw) {
+                if self.queued.len() >= QUEUED_MAX {
+                    self.queued.pop_front();
+                }
+                self.queued.push_back(other);
+            }
+        }
+        if any {
+            let dequeue = self.events.dequeue_pointer();
+            // ERDP: the new dequeue pointer (segment index 0) with Event Handler Busy
+            // (bit 3, write 1 to clear) cleared; low half first, as 32-bit writes go.
+            let low = (dequeue as u32 & !0xf) | 1 << 3;
+            // SAFETY: interrupter 0's ERDP lies inside the runtime registers, which the
+            // layout check in `Controller::start` found inside the mapped BAR.
+            unsafe {
+                (self.erdp as *mut u32).write_volatile(low);
+                ((self.erdp + 4) as *mut u32).write_volatile((dequeue >> 32) as u32);
+            }
+        }
+    }
+}
+
 /// One xHCI controller and everything attached to it.
 pub struct Controller {
     /// The PCI function, e.g. `00:04.0`.
@@ -79,8 +158,6 @@ pub struct Controller {
     base: usize,
     /// Operational registers' offset (CAPLENGTH).
     op: usize,
-    /// Doorbell array's offset.
-    doorbells: usize,
     /// 64-bit DMA addresses are allowed (AC64).
     pub ac64: bool,
     /// Contexts are 64 bytes (CSZ).
@@ -91,8 +168,8 @@ pub struct Controller {
     port_major: Vec<u8>,
     dcbaa: DmaPage,
     _scratchpad: Vec<DmaPage>,
-    cmd: Ring,
-    events: EventRing,
+    /// Command ring, event ring, doorbells: shared with USB sticks' block requests.
+    pub core: Arc<Mutex<Core>>,
     /// Completion events (commands, control transfers) not collected yet, by TRB address.
     done: BTreeMap<u64, [u32; 4]>,
     /// Attached devices by slot ID.
@@ -107,6 +184,8 @@ pub struct Controller {
     bad_events: u64,
     /// Something `lsusb` shows changed since the device list was last published.
     pub changed: bool,
+    /// Sticks to hand to (or take from) the block layer once the controller is let go.
+    pub storage_events: Vec<super::storage::Event>,
     /// Appended to log lines about devices when there are several controllers
     /// (`, xHCI 00:04.0`), so that "port 5" says which one.
     pub tag: String,
@@ -278,7 +357,6 @@ impl Controller {
             regs,
             base,
             op: caplength,
-            doorbells: dboff,
             ac64,
             csz64,
             max_slots,
@@ -286,8 +364,14 @@ impl Controller {
             port_major,
             dcbaa,
             _scratchpad: scratchpad,
-            cmd,
-            events,
+            core: Arc::new(Mutex::new(Core {
+                cmd,
+                events,
+                erdp: base + rtsoff + 0x20 + 0x18,
+                doorbells: base + dboff,
+                max_slots,
+                queued: VecDeque::new(),
+            })),
             done: BTreeMap::new(),
             devices: BTreeMap::new(),
             pending_ports: (1..=ports).collect(),
@@ -295,6 +379,7 @@ impl Controller {
             pending_resets: Vec::new(),
             bad_events: 0,
             changed: false,
+            storage_events: Vec::new(),
             tag: String::new(),
         };
         // Ports of controllers with power switching come up unpowered.
@@ -323,6 +408,11 @@ impl Controller {
     }
 
     // --- ports --------------------------------------------------------------------------
+
+    /// Virtual address of root port `port`'s PORTSC (1-based; callers check the range).
+    pub fn portsc_addr(&self, port: u8) -> usize {
+        self.base + self.op + 0x400 + 0x10 * (usize::from(port).max(1) - 1)
+    }
 
     /// PORTSC of root port `port` (1-based; callers check the range).
     pub fn portsc(&self, port: u8) -> PortStatusAndControlRegister {
@@ -357,12 +447,7 @@ impl Controller {
     // --- doorbells, events ----------------------------------------------------------------
 
     fn ring_doorbell(&mut self, slot: u8, target: u8) {
-        // Order every TRB and context write before the doorbell.
-        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
-        let addr = self.base + self.doorbells + 4 * usize::from(slot);
-        // SAFETY: slot <= max_slots, so the doorbell lies inside the array that the
-        // layout check in `start` found inside the BAR.
-        unsafe { (addr as *mut u32).write_volatile(u32::from(target)) };
+        self.core.lock().ring_doorbell(slot, target);
     }
 
     /// Rings the doorbell of endpoint `dci` of `slot`.
@@ -376,18 +461,18 @@ impl Controller {
     /// and port changes are handled on the spot. Called from every wait, so devices are
     /// served while enumeration of another one is in progress.
     pub fn service(&mut self) {
-        let mut any = false;
-        while let Some(raw) = self.events.pop() {
-            any = true;
-            self.dispatch(raw);
-        }
-        if any {
-            let dequeue = self.events.dequeue_pointer();
-            let mut i = self.regs.interrupter_register_set.interrupter_mut(0);
-            i.erdp.update_volatile(|d| {
-                d.set_event_ring_dequeue_pointer(dequeue);
-                d.clear_event_handler_busy();
+        let mut events = Vec::new();
+        // Only ever held briefly by others (see `Core`): if it is taken, this pass is
+        // skipped rather than waited for.
+        if let Some(mut core) = self.core.try_lock() {
+            events.extend(core.queued.drain(..));
+            core.drain(|raw| {
+                events.push(raw);
+                None
             });
+        }
+        for raw in events {
+            self.dispatch(raw);
         }
         self.tick_devices();
     }
@@ -471,8 +556,7 @@ impl Controller {
         raw: [u32; 4],
         what: &'static str,
     ) -> Result<event::CommandCompletion, Error> {
-        let trb = self.cmd.push(raw);
-        self.ring_doorbell(0, 0);
+        let trb = self.core.lock().push_command(raw);
         let ev = match self.wait_for(&[trb], COMMAND_TIMEOUT_MS).await {
             Ok(ev) => ev,
             Err(e) => {
@@ -603,6 +687,12 @@ impl Controller {
             return Err(Error::TooLarge);
         }
         let dev = self.devices.get_mut(&slot).ok_or(Error::Gone)?;
+        if matches!(dev.role, super::device::Role::Storage(_)) {
+            // Its control endpoint belongs to the storage driver now.
+            return Err(Error::Unsupported(
+                "control endpoint in use by the storage driver",
+            ));
+        }
         if !setup.is_in() {
             dev.buf.write_bytes(0, &out[..out.len().min(len)]);
         }

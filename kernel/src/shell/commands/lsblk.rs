@@ -8,9 +8,10 @@ pub const COMMAND: Command = Command {
     name: "lsblk",
     usage: "",
     summary: "list disks, partitions and mounts",
-    help: "Every disk found at boot and its partitions (GPT or MBR): name, size, \
-           partition type or table, file system, and where it is mounted. Disks: SATA on \
-           AHCI (sata0, partitions sata0p1), NVMe (nvme0, nvme0p1), virtio-blk (vda, vda1).",
+    help: "Every disk and its partitions (GPT or MBR): name, size, partition type or \
+           table, file system, and where it is mounted. Disks: SATA on AHCI (sata0, \
+           partitions sata0p1), NVMe (nvme0, nvme0p1), virtio-blk (vda, vda1), found at \
+           boot; USB sticks (usb0, usb0p1) as they are plugged in.",
     run,
 };
 

@@ -10,7 +10,8 @@ pub const COMMAND: Command = Command {
     summary: "list USB devices",
     help: "Each xHCI controller, then its devices as a tree: port (root port, then hub \
            ports: 5.1.3), speed, vendor:product IDs, what the device is and what it calls \
-           itself. Keyboards and hubs are driven; other devices are listed only.",
+           itself. Keyboards, hubs and mass-storage sticks (with their disk name and size) \
+           are driven; other devices are listed only.",
     run,
 };
 

@@ -1802,7 +1802,7 @@ def usb_storage_hotplug(ctx: Context) -> str:
         expect(m, r"fs: usb0 mounted at /mnt/usb0\b", "third stick mounted", since=mark, timeout=60)
         mark = m.mark()
         m.write_serial(" ; ".join(f"cp /mnt/usb0/payload.bin /mnt/usb0/copy{i}.bin" for i in range(4)) + "\r")
-        time.sleep(1.5)
+        time.sleep(0.6)
         m.qmp_cmd("device_del", id="s3")
         prompt(m, mark, timeout=60)
         interrupted = "usb0: " in m.text_since(mark)

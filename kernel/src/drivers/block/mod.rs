@@ -32,6 +32,8 @@ pub enum BlockError {
     Timeout,
     /// The device failed earlier and is no longer used.
     Detached,
+    /// The device was unplugged.
+    Removed,
     /// Past the end of the device, or a buffer that is not whole sectors.
     OutOfRange,
     /// The medium is read-only.
@@ -46,6 +48,7 @@ impl BlockError {
             BlockError::Io => "I/O error",
             BlockError::Timeout => "device timed out (detached)",
             BlockError::Detached => "device detached after an earlier failure",
+            BlockError::Removed => "device removed",
             BlockError::OutOfRange => "request outside the device",
             BlockError::ReadOnly => "read-only medium",
             BlockError::NoMemory => "no memory for a DMA buffer",

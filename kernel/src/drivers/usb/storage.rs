@@ -659,7 +659,7 @@ impl Storage {
                     SenseAction::ReadOnly => return Err(BlockError::ReadOnly),
                     _ => return Err(BlockError::Io),
                 },
-                Err(Fail::Gone) => return Err(BlockError::Detached),
+                Err(Fail::Gone) => return Err(BlockError::Removed),
                 Err(Fail::Timeout) => {
                     self.fail(String::from("timed out"));
                     return Err(BlockError::Timeout);
@@ -683,6 +683,7 @@ impl Storage {
     fn usable(&self) -> Result<(), BlockError> {
         match self.state {
             State::Ready => Ok(()),
+            State::Unplugged => Err(BlockError::Removed),
             _ => Err(BlockError::Detached),
         }
     }

@@ -40,18 +40,25 @@ impl core::fmt::Display for MemError {
 }
 
 /// Brings up frames, paging and the heap. Returns the bytes of reclaimed bootloader memory.
+///
+/// Logs how long each step took (`boot: ... took`): none of them should grow with
+/// installed RAM (the heap is mapped with 2 MiB pages).
 pub fn init(boot: &BootInfo) -> Result<u64, MemError> {
+    use crate::support::bench::boot_phase;
     paging::init(boot.hhdm_offset);
     frames::init(boot.regions());
     if frames::stats().1 == 0 {
         return Err(MemError::NoFrames);
     }
+    boot_phase("memory: frames");
     // Our own copy of the page tables, so the bootloader's (in reclaimable memory) can go.
     paging::take_over_page_tables().map_err(MemError::PageTables)?;
+    boot_phase("memory: page tables");
     let reclaimed = frames::reclaim_bootloader_memory(boot.regions());
     paging::protect_stack_guard();
     let (initial, cap) = memmap::heap_sizes(boot.usable_bytes());
     heap::init(initial, cap).map_err(MemError::Heap)?;
+    boot_phase("memory: heap");
     Ok(reclaimed)
 }
 

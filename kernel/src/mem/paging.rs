@@ -10,7 +10,8 @@ use spin::Mutex;
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::mapper::{MapToError, Translate};
 use x86_64::structures::paging::{
-    Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB,
+    Mapper, OffsetPageTable, Page, PageSize, PageTable, PageTableFlags, PhysFrame, Size2MiB,
+    Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -126,12 +127,66 @@ pub fn map_fresh(
     Ok(())
 }
 
+/// Maps fresh memory at `start` (4 KiB aligned) for `bytes` (a multiple of 4 KiB) with
+/// `flags`: 2 MiB pages wherever the virtual address is 2 MiB aligned, enough remains and
+/// an aligned physical block is free, 4 KiB pages elsewhere. Returns how many bytes were
+/// mapped (from `start`; all of them unless memory ran out).
+///
+/// Why: mapping page by page costs a frame allocation and a table walk per 4 KiB, which at
+/// boot (the heap is a share of RAM) grew with installed memory; a 2 MiB page is one entry.
+pub fn map_fresh_large(start: VirtAddr, bytes: u64, flags: PageTableFlags) -> u64 {
+    let mut done = 0;
+    while done < bytes {
+        let at = start + done;
+        let left = bytes - done;
+        if at.is_aligned(Size2MiB::SIZE) && left >= Size2MiB::SIZE && map_one_2m(at, flags) {
+            done += Size2MiB::SIZE;
+            continue;
+        }
+        // Up to the next 2 MiB boundary (or the end) in 4 KiB pages.
+        let to_boundary = Size2MiB::SIZE - at.as_u64() % Size2MiB::SIZE;
+        let chunk = left.min(to_boundary);
+        for i in 0..chunk / 4096 {
+            if map_fresh(at + i * 4096, 1, flags).is_err() {
+                return done + i * 4096;
+            }
+        }
+        done += chunk;
+    }
+    done
+}
+
+/// Maps one fresh 2 MiB page at `at` (2 MiB aligned, not mapped yet); false when no
+/// aligned physical block is free or the tables cannot take it.
+fn map_one_2m(at: VirtAddr, flags: PageTableFlags) -> bool {
+    let Some(frame) = frames::alloc_2m() else {
+        return false;
+    };
+    let mut guard = MAPPER.lock();
+    let Some(m) = guard.as_mut() else {
+        return false;
+    };
+    let page = Page::<Size2MiB>::containing_address(at);
+    // SAFETY: as for `map_fresh`: `at` is in a kernel-reserved virtual range that is not
+    // mapped yet (the caller's contract), and the frame block is fresh, so no existing
+    // reference is affected by the new mapping.
+    match unsafe { m.map_to(page, frame, flags, &mut KernelFrames) } {
+        Ok(flush) => {
+            flush.flush();
+            true
+        }
+        // The block stays taken (2 MiB lost); this happens only if the range was mapped
+        // already, which the callers rule out.
+        Err(_) => false,
+    }
+}
+
 /// The physical address a virtual address maps to, if any.
 pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
     MAPPER.lock().as_ref()?.translate_addr(addr)
 }
 
-/// The flags of the 4 KiB page mapping `addr`, if it is mapped with one.
+/// The flags of the page (of any size) mapping `addr`, if it is mapped.
 pub fn flags_of(addr: VirtAddr) -> Option<PageTableFlags> {
     use x86_64::structures::paging::mapper::TranslateResult;
     match MAPPER.lock().as_ref()?.translate(addr) {

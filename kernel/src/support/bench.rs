@@ -10,6 +10,24 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
+/// TSC value at the end of the last boot phase reported with [`boot_phase`] (0: none yet,
+/// so the first phase starts at kernel entry).
+static PHASE_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Ends a boot phase: logs `boot: NAME took X.Y ms` (the time since the previous phase
+/// ended, or since kernel entry for the first) and starts the next one. The boot sequence
+/// calls it after each stage, so the boot log shows where the time goes.
+pub fn boot_phase(name: &str) {
+    use core::sync::atomic::Ordering;
+    let now = rdtsc();
+    let start = match PHASE_END.swap(now, Ordering::Relaxed) {
+        0 => crate::boot::entry::ENTRY_TSC.load(Ordering::Relaxed),
+        t => t,
+    };
+    let us = tsc_to_us(now.saturating_sub(start));
+    crate::log!("boot: {name} took {}.{} ms", us / 1000, (us % 1000) / 100);
+}
+
 /// Collects `BENCH` lines and prints them.
 pub struct Report<'a> {
     out: &'a mut dyn Write,

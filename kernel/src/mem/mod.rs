@@ -59,6 +59,19 @@ pub fn init(boot: &BootInfo) -> Result<u64, MemError> {
     let (initial, cap) = memmap::heap_sizes(boot.usable_bytes());
     heap::init(initial, cap).map_err(MemError::Heap)?;
     boot_phase("memory: heap");
+    if let Some(fb) = boot.framebuffer.as_ref() {
+        let len = (fb.pitch as u64).saturating_mul(fb.height as u64);
+        match paging::make_write_combining(x86_64::VirtAddr::new_truncate(fb.addr), len) {
+            Ok(0) => {
+                crate::log!("memory: framebuffer write-combining (as the bootloader mapped it)")
+            }
+            Ok(n) => {
+                crate::log!("memory: framebuffer mapped write-combining ({n} entries changed)")
+            }
+            Err(e) => crate::log!("memory: framebuffer not write-combining: {e}"),
+        }
+        boot_phase("memory: framebuffer");
+    }
     Ok(reclaimed)
 }
 

@@ -182,6 +182,31 @@ def disk_figures(iso: str) -> dict:
     return figures
 
 
+def interpreter_baseline(figures: dict) -> None:
+    """The kernel's Life step in wasm against the same step in a Linux process running the
+    kernel's wasm-host and wasmi (tools/wasm-bench-host) under `qemu-x86_64`, the same TCG
+    emulator without the emulated machine; and the same comparison for the native step.
+    Fastest samples on both sides (the ones least disturbed by other load on the host)."""
+    import shutil
+    import subprocess
+    emulator = shutil.which("qemu-x86_64")
+    wasm = ROOT / "build" / "bench" / "bench.wasm"
+    if not emulator or not wasm.is_file():
+        print("bench: interpreter baseline skipped (needs qemu-x86_64 from qemu-user, and build/bench/bench.wasm)")
+        return
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    subprocess.run(["cargo", "build", "--quiet", "-p", "wasm-bench-host"], cwd=ROOT, check=True)
+    out = subprocess.run([emulator, str(target / "debug" / "wasm-bench-host"), str(wasm), "15"],
+                         check=True, capture_output=True, text=True).stdout
+    for name, value, unit in BENCH_LINE.findall(out):
+        figures[name] = (float(value), unit)
+    for kind in ("wasm", "native"):
+        kernel = figures.get(f"life_step_256x256_{kind}_min_ms")
+        process = figures.get(f"process_life_step_{kind}_min_ms")
+        if kernel and process and process[0] > 0:
+            figures[f"life_{kind}_kernel_over_process"] = (kernel[0] / process[0], "x")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default="rustos.iso")
@@ -222,6 +247,8 @@ def main() -> int:
                 if ft:
                     figures[f"wasm_{game}_frame_median_ms"] = (float(ft.group(1)), "ms")
                     figures[f"wasm_{game}_frame_worst_ms"] = (float(ft.group(2)), "ms")
+    print("bench: the interpreter as a Linux process under qemu-x86_64", flush=True)
+    interpreter_baseline(figures)
     print("bench: disks (virtio-blk, AHCI, NVMe; FAT volume to RAM)", flush=True)
     figures.update(disk_figures(iso))
     print("bench: USB keystroke latency and key rate (qemu-xhci + usb-kbd)", flush=True)

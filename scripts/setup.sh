@@ -11,6 +11,7 @@ check_only=0
 # command -> Debian package
 declare -A PKG=(
   [qemu-system-x86_64]=qemu-system-x86
+  [qemu-x86_64]=qemu-user
   [xorriso]=xorriso
   [mcopy]=mtools
   [mkfs.fat]=dosfstools

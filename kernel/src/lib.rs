@@ -75,6 +75,7 @@ pub fn init() -> boot::BootInfo {
     drivers::serial::init();
     // The TSC frequency, so that every log line below carries a correct time stamp.
     let hz = arch::clock::calibrate();
+    support::bench::boot_phase("clock calibration");
     // The Limine answers, copied before anything can reuse bootloader memory.
     let boot = match boot::collect() {
         Ok(b) => b,
@@ -102,11 +103,13 @@ pub fn init() -> boot::BootInfo {
         }
         Err(why) => log!("console: serial only ({why})"),
     }
+    support::bench::boot_phase("boot information and console");
     // CPU tables: our own GDT/TSS (IST stacks), then the exception handlers.
     arch::gdt::init();
     log!("gdt: kernel code/data segments and TSS loaded (IST stacks for double fault, NMI)");
     arch::idt::init();
     log!("idt: exception handlers installed");
+    support::bench::boot_phase("cpu tables");
     log!(
         "time: TSC at {}.{:03} MHz (calibrated against the PIT)",
         hz / 1_000_000,
@@ -130,7 +133,9 @@ pub fn init() -> boot::BootInfo {
     if drivers::console::enable_shadow() {
         log!("console: drawing through a RAM shadow buffer");
     }
+    support::bench::boot_phase("console shadow");
     drivers::acpi::init(&boot);
+    support::bench::boot_phase("acpi");
     // Interrupt sources: each device is set up, then every handler is registered in this
     // one list, and only then are the lines unmasked and interrupts enabled.
     arch::pit::init();
@@ -151,6 +156,7 @@ pub fn init() -> boot::BootInfo {
     );
     let fs_line = fs::init(&boot);
     log!("{fs_line}");
+    support::bench::boot_phase("interrupts and file system");
     // Buses: PCI (through ECAM when ACPI describes it), then USB, whose controllers are
     // taken over by a task of their own.
     let ecam = drivers::acpi::with_tables(|t| {
@@ -159,18 +165,30 @@ pub fn init() -> boot::BootInfo {
         })
     });
     log!("{}", drivers::pci::init(ecam.ok().flatten()));
+    support::bench::boot_phase("pci");
     log!("{}", drivers::usb::init());
+    support::bench::boot_phase("usb");
     // Disks and the FAT file systems on them, mounted into the tree at /mnt/NAME.
     log!("{}", drivers::block::init());
     for line in fs::automount() {
         log!("{line}");
     }
+    support::bench::boot_phase("disks");
     let (name, version) = boot.bootloader();
     BOOTLOADER.call_once(|| (String::from(name), String::from(version)));
+    FRAMEBUFFER.call_once(|| boot.framebuffer);
     boot
 }
 
 static BOOTLOADER: spin::Once<(String, String)> = spin::Once::new();
+static FRAMEBUFFER: spin::Once<Option<boot::FramebufferInfo>> = spin::Once::new();
+
+/// The framebuffer the bootloader set up, as copied at boot (the bootloader's own answer
+/// lives in memory that is reused once reclaimed, so `boot::framebuffer` is for early boot
+/// only).
+pub fn framebuffer() -> Option<boot::FramebufferInfo> {
+    FRAMEBUFFER.get().copied().flatten()
+}
 
 /// Name and version of the bootloader that started us.
 pub fn bootloader() -> (&'static str, &'static str) {
@@ -404,6 +422,6 @@ mod tests {
                 .any(|row| row[..200].iter().any(|&p| p != 0x00ab_cdef))
         );
         // Back to the real screen (or none), as the boot set it up.
-        let _ = console::init(crate::boot::framebuffer().as_ref());
+        let _ = console::init(crate::framebuffer().as_ref());
     }
 }

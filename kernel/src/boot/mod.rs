@@ -210,7 +210,8 @@ fn copy_str(dst: &mut [u8], src: &[u8]) -> usize {
     n
 }
 
-/// The framebuffer alone, read early so that even a boot error can be shown on screen.
+/// The framebuffer alone, read early so that even a boot error can be shown on screen. Only
+/// before bootloader memory is reclaimed: the answer lives there (later: `crate::framebuffer`).
 pub fn framebuffer() -> Option<FramebufferInfo> {
     let resp = FRAMEBUFFER.get_response()?;
     let fb = resp.framebuffers().next()?;

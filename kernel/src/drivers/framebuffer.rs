@@ -128,16 +128,87 @@ impl Framebuffer {
     /// one place where RAM buffers (the console's shadow, a game's frame) reach video memory.
     pub fn write_rows(&mut self, y: usize, src: &[u32]) {
         let (w, stride) = (self.width, self.stride);
+        if w == stride {
+            // Rows follow each other in video memory: one copy for all of them.
+            let rows = src.len() / w;
+            let n = rows.min(self.height.saturating_sub(y)) * w;
+            // SAFETY: `y + rows <= height` rows of `stride == w` pixels lie in the
+            // framebuffer; `src` holds at least `n` pixels and is RAM, never the
+            // framebuffer, so they cannot overlap.
+            unsafe { copy_to_video(src.as_ptr(), self.base.add(y * stride), n) };
+            return;
+        }
         for (i, row) in src.chunks_exact(w).enumerate() {
             if y + i >= self.height {
                 break;
             }
             // SAFETY: the row index is below `height` and `w <= stride`, so the row lies in
             // the framebuffer; `src` is RAM, never the framebuffer, so they cannot overlap.
-            unsafe {
-                core::ptr::copy_nonoverlapping(row.as_ptr(), self.base.add((y + i) * stride), w)
-            };
+            unsafe { copy_to_video(row.as_ptr(), self.base.add((y + i) * stride), w) };
         }
+    }
+
+    /// Copies `src` to row `y` starting at column `x`, clipped to the screen: for pictures
+    /// that cover part of a row (a game's scaled image between its borders).
+    pub fn write_span(&mut self, x: usize, y: usize, src: &[u32]) {
+        if y >= self.height || x >= self.width {
+            return;
+        }
+        let n = src.len().min(self.width - x);
+        // SAFETY: `y < height` and `x + n <= width <= stride`, so the span lies in row `y`
+        // of the framebuffer; `src` is RAM, never the framebuffer, so they cannot overlap.
+        unsafe { copy_to_video(src.as_ptr(), self.base.add(y * self.stride + x), n) };
+    }
+}
+
+/// Games show their picture straight into video memory (`wasm_host::game::Screen::blit`).
+impl wasm_host::game::BlitTarget for Framebuffer {
+    fn size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
+    fn write_span(&mut self, x: usize, y: usize, src: &[u32]) {
+        Framebuffer::write_span(self, x, y, src);
+    }
+
+    fn write_rows(&mut self, y: usize, rows: &[u32]) {
+        Framebuffer::write_rows(self, y, rows);
+    }
+}
+
+/// Copies `n` pixels from RAM to video memory with aligned 64-bit stores, sixteen pixels per
+/// loop iteration, volatile so the compiler keeps them as stores. Written by hand because
+/// `copy_nonoverlapping` becomes `rep movsq`, which QEMU's software emulation runs one
+/// element per step (this loop copies a screen ~1.25x faster there, `bench console`), and
+/// on hardware a stream of aligned stores fills write-combining buffers just as well.
+///
+/// # Safety
+/// `src` must be valid for reading and `dst` (4-byte aligned) for writing `n` pixels, and
+/// they must not overlap.
+unsafe fn copy_to_video(src: *const u32, dst: *mut u32, n: usize) {
+    let mut i = 0;
+    if !(dst as usize).is_multiple_of(8) && n > 0 {
+        // SAFETY: pixel 0 is within both buffers (n > 0); `dst` is 4-byte aligned.
+        unsafe { dst.write_volatile(src.read_unaligned()) };
+        i = 1;
+    }
+    while i + 16 <= n {
+        for k in (0..16).step_by(2) {
+            // SAFETY: pixels i + k and i + k + 1 are below `n`, so within both buffers;
+            // `dst + i` is 8-byte aligned (after the first pixel, if that one was not), and
+            // so is every even pixel after it; the source may be unaligned (read_unaligned).
+            let pair = unsafe { src.add(i + k).cast::<u64>().read_unaligned() };
+            // SAFETY: as above.
+            unsafe { dst.add(i + k).cast::<u64>().write_volatile(pair) };
+        }
+        i += 16;
+    }
+    while i < n {
+        // SAFETY: pixel i is below `n`, within both buffers; `dst` is 4-byte aligned.
+        let px = unsafe { src.add(i).read_unaligned() };
+        // SAFETY: as above.
+        unsafe { dst.add(i).write_volatile(px) };
+        i += 1;
     }
 }
 

@@ -11,10 +11,15 @@ use crate::boot::{Region, RegionKind};
 use memmap::{FRAME_SIZE, FrameSet, PhysRange};
 use spin::Mutex;
 use x86_64::PhysAddr;
-use x86_64::structures::paging::{FrameAllocator, FrameDeallocator, PhysFrame, Size4KiB};
+use x86_64::structures::paging::{FrameAllocator, FrameDeallocator, PhysFrame, Size2MiB, Size4KiB};
 
 /// Up to 512 disjoint free ranges; plenty for real memory maps.
 static FRAMES: Mutex<FrameSet<512>> = Mutex::new(FrameSet::new());
+/// Frames handed out by [`alloc_2m`]: the set counts a removed range as memory that was
+/// never there, so these are added back to its total in [`stats`].
+static TAKEN_ALIGNED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// Bytes in a 2 MiB page.
+pub const SIZE_2M: u64 = 2 << 20;
 
 fn add_kind(regions: &[Region], kind: RegionKind) -> u64 {
     let mut set = FRAMES.lock();
@@ -40,7 +45,25 @@ pub fn reclaim_bootloader_memory(regions: &[Region]) -> u64 {
 /// (total frames, free frames).
 pub fn stats() -> (u64, u64) {
     let set = FRAMES.lock();
-    (set.total_frames(), set.free_frames())
+    let taken = TAKEN_ALIGNED.load(core::sync::atomic::Ordering::Relaxed);
+    (set.total_frames() + taken, set.free_frames())
+}
+
+/// 512 contiguous frames starting at a 2 MiB boundary (one 2 MiB page), or `None` when no
+/// free range holds such a block. Never given back (the heap, its one user, never shrinks).
+///
+/// The frame set allocates first fit without alignment, so the block is carved out of a
+/// free range with `remove`, from the top of the highest range that has one: low memory,
+/// which [`alloc_contiguous`]'s device buffers and [`alloc`] take first, stays for them.
+pub fn alloc_2m() -> Option<PhysFrame<Size2MiB>> {
+    let mut set = FRAMES.lock();
+    let start = set.ranges().iter().rev().find_map(|r| {
+        let top = r.end - r.end % SIZE_2M;
+        (top >= SIZE_2M && top - SIZE_2M >= r.start).then(|| top - SIZE_2M)
+    })?;
+    set.remove(PhysRange::from_len(start, SIZE_2M)).ok()?;
+    TAKEN_ALIGNED.fetch_add(SIZE_2M / FRAME_SIZE, core::sync::atomic::Ordering::Relaxed);
+    PhysFrame::from_start_address(PhysAddr::new(start)).ok()
 }
 
 /// One frame, or `None` when memory is exhausted.

@@ -4,7 +4,9 @@
 //! The heap starts at a size derived from installed RAM. When an allocation does not fit,
 //! the allocator maps more frames right after the current end and extends the heap, up to
 //! a cap (a share of RAM); only then is the allocation refused. Pages are mapped
-//! PRESENT | WRITABLE | NO_EXECUTE: data on the heap can never be run as code.
+//! PRESENT | WRITABLE | NO_EXECUTE: data on the heap can never be run as code. The heap is
+//! mapped in 2 MiB pages (4 KiB pages only where no aligned 2 MiB block is free) and grows
+//! in whole 2 MiB steps, so setting it up does not take longer the more RAM there is.
 //!
 //! Small allocations (up to 2 KiB) are served from per-size-class free lists in front of the
 //! linked list: a freed small block goes onto its class's list and the next allocation of
@@ -25,8 +27,9 @@ use x86_64::structures::paging::PageTableFlags;
 
 /// Where the heap lives: its own PML4 slot, far from the HHDM and the kernel image.
 pub const HEAP_START: u64 = 0xffff_e000_0000_0000;
-/// Smallest growth step, so that many small overflows do not each map a page.
-const MIN_GROWTH: usize = 1 << 20;
+/// Smallest growth step, so that many small overflows do not each map a page: one 2 MiB
+/// page, and steps are whole 2 MiB pages so the heap's end stays 2 MiB aligned.
+const MIN_GROWTH: usize = 2 << 20;
 
 /// Size classes for small blocks: each block is its class size, aligned to it.
 const CLASSES: [usize; 8] = [16, 32, 64, 128, 256, 512, 1024, 2048];
@@ -90,10 +93,17 @@ const FLAGS: PageTableFlags = PageTableFlags::PRESENT
     .union(PageTableFlags::WRITABLE)
     .union(PageTableFlags::NO_EXECUTE);
 
-/// Maps `initial` bytes and hands them to the allocator; the heap may grow to `cap`.
+/// Maps `initial` bytes (rounded up to whole 2 MiB pages, within `cap`) and hands them to
+/// the allocator; the heap may grow to `cap`.
 pub fn init(initial: u64, cap: u64) -> Result<(), &'static str> {
-    super::paging::map_fresh(VirtAddr::new(HEAP_START), initial / 4096, FLAGS)
-        .map_err(|_| "could not map the initial heap")?;
+    let initial = initial
+        .next_multiple_of(MIN_GROWTH as u64)
+        .min(cap.max(initial))
+        / 4096
+        * 4096;
+    if super::paging::map_fresh_large(VirtAddr::new(HEAP_START), initial, FLAGS) < initial {
+        return Err("could not map the initial heap");
+    }
     let mut st = ALLOCATOR.state.lock();
     // SAFETY: [HEAP_START, HEAP_START + initial) was just mapped writable, is used by
     // nothing else, and the heap is initialised only once (it was empty).
@@ -114,27 +124,25 @@ impl State {
             .size()
             .saturating_add(layout.align())
             .saturating_add(64);
-        let step = want.max(MIN_GROWTH).max(size / 4).next_multiple_of(4096);
-        let step = step.min(self.cap.saturating_sub(size));
+        let step = want
+            .max(MIN_GROWTH)
+            .max(size / 4)
+            .checked_next_multiple_of(MIN_GROWTH)
+            .unwrap_or(usize::MAX);
+        let step = step.min(self.cap.saturating_sub(size) / 4096 * 4096);
         if step < want {
             return false;
         }
+        // A partial success (memory ran out midway) still extends the heap.
         let top = self.heap.top() as u64;
-        let mut mapped = 0;
-        while mapped < step / 4096 {
-            // Map page by page so a partial success still extends the heap.
-            let at = VirtAddr::new(top + mapped as u64 * 4096);
-            if super::paging::map_fresh(at, 1, FLAGS).is_err() {
-                break;
-            }
-            mapped += 1;
-        }
+        let mapped =
+            super::paging::map_fresh_large(VirtAddr::new(top), step as u64, FLAGS) as usize;
         if mapped == 0 {
             return false;
         }
-        // SAFETY: the `mapped` pages directly above the heap's top were just mapped
+        // SAFETY: the `mapped` bytes directly above the heap's top were just mapped
         // writable and belong to nobody else.
-        unsafe { self.heap.extend(mapped * 4096) };
+        unsafe { self.heap.extend(mapped) };
         true
     }
 }

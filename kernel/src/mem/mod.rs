@@ -40,18 +40,38 @@ impl core::fmt::Display for MemError {
 }
 
 /// Brings up frames, paging and the heap. Returns the bytes of reclaimed bootloader memory.
+///
+/// Logs how long each step took (`boot: ... took`): none of them should grow with
+/// installed RAM (the heap is mapped with 2 MiB pages).
 pub fn init(boot: &BootInfo) -> Result<u64, MemError> {
+    use crate::support::bench::boot_phase;
     paging::init(boot.hhdm_offset);
     frames::init(boot.regions());
     if frames::stats().1 == 0 {
         return Err(MemError::NoFrames);
     }
+    boot_phase("memory: frames");
     // Our own copy of the page tables, so the bootloader's (in reclaimable memory) can go.
     paging::take_over_page_tables().map_err(MemError::PageTables)?;
+    boot_phase("memory: page tables");
     let reclaimed = frames::reclaim_bootloader_memory(boot.regions());
     paging::protect_stack_guard();
     let (initial, cap) = memmap::heap_sizes(boot.usable_bytes());
     heap::init(initial, cap).map_err(MemError::Heap)?;
+    boot_phase("memory: heap");
+    if let Some(fb) = boot.framebuffer.as_ref() {
+        let len = (fb.pitch as u64).saturating_mul(fb.height as u64);
+        match paging::make_write_combining(x86_64::VirtAddr::new_truncate(fb.addr), len) {
+            Ok(0) => {
+                crate::log!("memory: framebuffer write-combining (as the bootloader mapped it)")
+            }
+            Ok(n) => {
+                crate::log!("memory: framebuffer mapped write-combining ({n} entries changed)")
+            }
+            Err(e) => crate::log!("memory: framebuffer not write-combining: {e}"),
+        }
+        boot_phase("memory: framebuffer");
+    }
     Ok(reclaimed)
 }
 

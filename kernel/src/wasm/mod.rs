@@ -135,9 +135,14 @@ impl Game {
         self.0.press(code);
     }
 
-    /// The back buffer.
+    /// The picture (shown with [`Screen::blit`]).
     pub fn screen(&self) -> &Screen {
         self.0.screen()
+    }
+
+    /// Nanoseconds spent in `present` so far.
+    pub fn present_ns(&self) -> u64 {
+        self.0.present_ns()
     }
 
     /// Ends an unterminated `print` line; call once when the game is over.
@@ -307,15 +312,9 @@ async fn play(
     }
 }
 
-/// Copies the finished frame to the screen.
+/// Shows the finished frame: the rows that changed since the last one go to video memory.
 fn show(game: &Game) {
-    crate::drivers::console::with(|c| {
-        let fb = c.framebuffer();
-        let s = game.screen();
-        if fb.width == s.width() && fb.height == s.height() {
-            fb.write_rows(0, s.pixels());
-        }
-    });
+    crate::drivers::console::with(|c| game.screen().blit(c.framebuffer()));
 }
 
 /// Moves waiting key presses into the game's queue. True if the user asked to quit.

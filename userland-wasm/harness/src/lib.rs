@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use wasm_host::game::{self, Budget, End, PixelLayout, Screen};
+use wasm_host::game::{self, Budget, End, Picture, PixelLayout, Screen};
 use wasm_host::wasi::{self, Command, CommandConfig, FileSystem, MemFs, Preopen, Step, Wait};
 use wasm_host::{Platform, StdinBuffer, StdinRead, Stream, WouldBlock};
 use wasmi::{Engine, ExternType, Module, ValType};
@@ -183,8 +183,9 @@ impl From<End> for GameError {
 #[derive(Debug)]
 pub struct Game {
     inner: game::Game<TestPlatform>,
-    /// What is "on the monitor": the screen as of the end of the last successful call.
-    front: Vec<u32>,
+    /// What is "on the monitor": the screen as of the end of the last successful call,
+    /// copied there by the kernel's own `Screen::blit` (changed rows only).
+    front: Picture,
     /// Fuel used by the most expensive call so far.
     pub max_fuel_used: u64,
 }
@@ -240,7 +241,7 @@ impl Game {
         )?;
         Ok(Game {
             inner,
-            front: vec![0; SCREEN_W * SCREEN_H],
+            front: Picture::new(SCREEN_W, SCREEN_H),
             max_fuel_used: 0,
         })
     }
@@ -250,7 +251,7 @@ impl Game {
             Ok(stats) => {
                 self.max_fuel_used = self.max_fuel_used.max(stats.fuel);
                 // The frame is complete: show it at once (no partial frames, no flicker).
-                self.front.copy_from_slice(self.inner.screen().pixels());
+                self.inner.screen().blit(&mut self.front);
                 Ok(())
             }
             Err(end) => Err(end.into()),
@@ -282,7 +283,7 @@ impl Game {
 
     /// The screen as last shown (640x480 `0x00RRGGBB`).
     pub fn screen(&self) -> &[u32] {
-        &self.front
+        &self.front.pixels
     }
 
     /// Everything the game printed, as the kernel would log it (each line prefixed `game: `).

@@ -49,6 +49,8 @@ pub struct HostState<P> {
     printed: usize,
     /// Monotonic time (ns) after which expensive host calls refuse to work.
     deadline: u64,
+    /// Time spent in `present` so far (ns), for the benchmarks.
+    pub(super) present_ns: u64,
 }
 
 impl<P: Platform> HostState<P> {
@@ -68,6 +70,7 @@ impl<P: Platform> HostState<P> {
             at_line_start: true,
             printed: 0,
             deadline: u64::MAX,
+            present_ns: 0,
         }
     }
 
@@ -241,7 +244,10 @@ pub fn linker<P: Platform + 'static>(
                 return Err(host_trap(state, "present: bad range"));
             };
             // checked_buffer guarantees 1..=MAX_PRESENT_DIM, so the casts are lossless.
+            let t0 = state.platform.monotonic_ns();
             let n = state.screen.present(src, w as usize, h as usize);
+            let spent = state.platform.monotonic_ns().saturating_sub(t0);
+            state.present_ns = state.present_ns.saturating_add(spent);
             charge(&mut c, n)
         },
     )?;

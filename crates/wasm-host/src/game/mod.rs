@@ -20,7 +20,7 @@ mod host;
 mod screen;
 
 pub use host::{HostState, KEY_QUEUE, PRINT_BUDGET};
-pub use screen::{PixelLayout, Screen, ScreenError};
+pub use screen::{BlitTarget, Picture, PixelLayout, Screen, ScreenError};
 
 use crate::Platform;
 use crate::engine::{self, ImportRules, Stop, Translation, clean, trap_name};
@@ -307,9 +307,16 @@ impl<P: Platform + 'static> Game<P> {
         self.store.data_mut().push_key(code);
     }
 
-    /// The back buffer: what the last successful call drew (and earlier ones left).
+    /// The picture: what the last successful call drew (and earlier ones left). Show it
+    /// with [`Screen::blit`] after each successful call.
     pub fn screen(&self) -> &Screen {
         &self.store.data().screen
+    }
+
+    /// Nanoseconds (on the platform's monotonic clock) spent in `present` host calls so
+    /// far: the benchmarks' split of a frame into the guest's work and the host's.
+    pub fn present_ns(&self) -> u64 {
+        self.store.data().present_ns
     }
 
     /// The platform the game runs on.

@@ -10,6 +10,11 @@
 //! and copies changed rows to video memory; this file is the terminal itself (cursor,
 //! colours, scrolling) and the global console with its print paths.
 //!
+//! A print is drawn into the text rows piece by piece, and the changed rows are copied to
+//! video memory once per print (and every [`FLUSH_EVERY`] bytes of a long one), not once
+//! per formatted piece: a log line is about ten pieces, and copying a text row costs as
+//! much as drawing the whole line.
+//!
 //! Locking: no interrupt handler prints, so [`CONSOLE`] (and the serial port's lock) are
 //! taken with interrupts enabled: however long an output takes to draw, the keyboard's
 //! interrupts are served meanwhile and no key is lost. Panic and fault handlers use
@@ -92,7 +97,13 @@ impl Console {
             bold: false,
             cursor_shown: false,
         };
-        c.rows.fb.surface().fill_rect(0, 0, w, h, DEFAULT_BG);
+        // The text rows are cleared by `clear`; only the strip below them needs painting
+        // here (each pixel of video memory written once).
+        let text_h = rows * c.glyphs.cell_h;
+        c.rows
+            .fb
+            .surface()
+            .fill_rect(0, text_h, w, h.saturating_sub(text_h), DEFAULT_BG);
         c.clear();
         c.show_cursor();
         Ok(c)
@@ -113,9 +124,16 @@ impl Console {
         self.rows.flush();
     }
 
+    /// Copies the whole shadow buffer to the screen in one go, scrambling the picture
+    /// until the next [`Console::repaint`]: the baseline of `bench console`. False without
+    /// a shadow.
+    pub fn copy_shadow_raw(&mut self) -> bool {
+        self.rows.copy_shadow_raw()
+    }
+
     /// Starts drawing into a RAM shadow of the screen (needs the heap).
     pub fn enable_shadow(&mut self) -> bool {
-        self.rows.enable_shadow()
+        self.rows.enable_shadow(self.row + 1, self.bg)
     }
 
     /// Redraws the whole screen from the shadow (after a game used the framebuffer).
@@ -227,8 +245,15 @@ impl Console {
         }
     }
 
-    /// Writes text (with ANSI sequences) to the screen only.
+    /// Writes text (with ANSI sequences) to the screen only, and shows it at once.
     pub fn write_screen(&mut self, s: &str) {
+        self.draw(s);
+        self.flush();
+    }
+
+    /// Draws text (with ANSI sequences) into the text rows without copying them to video
+    /// memory yet: [`Console::flush`] does that, once for everything drawn since.
+    pub fn draw(&mut self, s: &str) {
         self.hide_cursor();
         for c in s.chars() {
             if let Some(action) = self.parser.feed(c) {
@@ -236,7 +261,6 @@ impl Console {
             }
         }
         self.show_cursor();
-        self.flush();
     }
 }
 
@@ -270,14 +294,39 @@ pub fn with<R>(f: impl FnOnce(&mut Console) -> R) -> Option<R> {
     CONSOLE.lock().as_mut().map(f)
 }
 
-/// Writes to the serial port and the screen.
-struct Both;
+/// A long print is shown on the screen at least every this many bytes, so the screen keeps
+/// up with a long output (`cat` of a big file) instead of changing only at its end; also
+/// the most a print draws per hold of the console's lock.
+const FLUSH_EVERY: usize = 4096;
+
+/// Writes to the serial port and the screen, in pieces of at most [`FLUSH_EVERY`] bytes.
+/// The screen's changed rows reach video memory once per print (in [`_print`], after all
+/// the pieces `format_args!` splits a line into) or every [`FLUSH_EVERY`] bytes.
+struct Both {
+    unflushed: usize,
+}
 
 impl fmt::Write for Both {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        serial::write_bytes(s.as_bytes());
-        if let Some(c) = CONSOLE.lock().as_mut() {
-            c.write_screen(s);
+    fn write_str(&mut self, mut s: &str) -> fmt::Result {
+        while !s.is_empty() {
+            let mut end = s.len().min(FLUSH_EVERY);
+            while !s.is_char_boundary(end) {
+                end += 1;
+            }
+            let (chunk, rest) = s.split_at(end);
+            serial::write_bytes(chunk.as_bytes());
+            self.unflushed += chunk.len();
+            let flush = self.unflushed >= FLUSH_EVERY;
+            if flush {
+                self.unflushed = 0;
+            }
+            if let Some(c) = CONSOLE.lock().as_mut() {
+                c.draw(chunk);
+                if flush {
+                    c.flush();
+                }
+            }
+            s = rest;
         }
         Ok(())
     }
@@ -285,7 +334,11 @@ impl fmt::Write for Both {
 
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments) {
-    let _ = fmt::Write::write_fmt(&mut Both, args);
+    let mut out = Both { unflushed: 0 };
+    let _ = fmt::Write::write_fmt(&mut out, args);
+    if out.unflushed > 0 {
+        with(|c| c.flush());
+    }
 }
 
 /// Output for panics and CPU faults, which must never wait on a lock: serial through a

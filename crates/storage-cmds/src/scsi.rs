@@ -74,6 +74,11 @@ impl Command {
         }
     }
 
+    /// The command block's bytes (`cdb_len` of them, at most 16).
+    pub fn bytes(&self) -> &[u8] {
+        &self.cdb[..usize::from(self.cdb_len).min(self.cdb.len())]
+    }
+
     pub fn test_unit_ready() -> Self {
         Self::new(&[op::TEST_UNIT_READY, 0, 0, 0, 0, 0], Direction::None, 0)
     }
@@ -453,6 +458,10 @@ mod tests {
         assert_eq!((rc16.cdb[0], rc16.cdb[1], rc16.cdb[13]), (0x9e, 0x10, 32));
         assert_eq!(Command::mode_sense_6().cdb[..5], [0x1a, 0, 0x3f, 0, 192]);
         assert_eq!(Command::inquiry().length, 36);
+        assert_eq!(r.bytes(), &r.cdb[..10]);
+        let mut odd = Command::test_unit_ready();
+        odd.cdb_len = 200;
+        assert_eq!(odd.bytes().len(), 16, "a bad length is clamped");
     }
 
     #[test]

@@ -69,12 +69,12 @@ fn packet_command_layout() {
     assert_eq!(h[0], 5 | 1 << 5 | 1 << 16, "CFL 5, ATAPI, read, one PRD");
     assert_eq!(h[2], 0x1234_5000);
     let read = crate::scsi::Command::read_write(false, 16, 1, 2048).unwrap();
-    let a = ata::acmd(&read.cdb[..usize::from(read.cdb_len)], 12).unwrap();
+    let a = ata::acmd(read.bytes(), 12).unwrap();
     assert_eq!(a, [0x28, 0, 0, 0, 0, 16, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
     // A 16-byte block does not fit a device with 12-byte packets; empty is refused.
     let far = crate::scsi::Command::read_write(false, 1 << 32, 1, 2048).unwrap();
-    assert!(ata::acmd(&far.cdb[..usize::from(far.cdb_len)], 12).is_err());
-    assert!(ata::acmd(&far.cdb[..usize::from(far.cdb_len)], 16).is_ok());
+    assert!(ata::acmd(far.bytes(), 12).is_err());
+    assert!(ata::acmd(far.bytes(), 16).is_ok());
     assert!(ata::acmd(&[], 12).is_err());
     assert!(ata::acmd(&[0; 17], 16).is_err());
     // Error register 0x24 (sense key 2, not ready; ABRT) in PxTFD bits 15:8, status 0x51.

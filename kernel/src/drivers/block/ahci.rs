@@ -528,19 +528,25 @@ impl AhciCd {
         Ok(cd)
     }
 
-    /// One SCSI command in a PACKET command, its data (if any) left in the bounce buffer.
-    /// Returns the sense data when the drive ends it with CHECK CONDITION.
-    fn packet(&mut self, cmd: &Command) -> Result<Result<(), Sense>, BlockError> {
+    /// Sends one SCSI command in a PACKET command; its data (if any) is left in the bounce
+    /// buffer.
+    fn send(&mut self, cmd: &Command) -> Result<(), Fault> {
         let bytes = cmd.length as usize;
         if cmd.direction == Direction::Out {
-            return Err(BlockError::ReadOnly);
+            return Err(Fault::Block(BlockError::ReadOnly));
         }
         if bytes > self.port.buf.len() {
-            return Err(BlockError::OutOfRange);
+            return Err(Fault::Block(BlockError::OutOfRange));
         }
-        let acmd = ata::acmd(&cmd.cdb[..usize::from(cmd.cdb_len)], self.id.packet_len)?;
+        let acmd = ata::acmd(cmd.bytes(), self.id.packet_len)
+            .map_err(|e| Fault::Block(BlockError::from(e)))?;
         let fis = ata::packet_fis(bytes > 0, bytes.min(0xfffe) as u16);
-        match self.port.issue(&fis, Some(&acmd), false, bytes) {
+        self.port.issue(&fis, Some(&acmd), false, bytes)
+    }
+
+    /// One command; the sense data when the drive ends it with CHECK CONDITION.
+    fn packet(&mut self, cmd: &Command) -> Result<Result<(), Sense>, BlockError> {
+        match self.send(cmd) {
             Ok(()) => Ok(Ok(())),
             Err(Fault::Block(e)) => Err(e),
             Err(Fault::Device(tfd)) => Ok(Err(self.sense(tfd))),
@@ -555,19 +561,12 @@ impl AhciCd {
             asc: 0,
             ascq: 0,
         };
-        let cmd = Command::request_sense();
-        let Ok(acmd) = ata::acmd(&cmd.cdb[..usize::from(cmd.cdb_len)], self.id.packet_len) else {
-            return from_tfd;
-        };
-        let fis = ata::packet_fis(true, scsi::SENSE_LEN as u16);
-        if self
-            .port
-            .issue(&fis, Some(&acmd), false, scsi::SENSE_LEN as usize)
-            .is_err()
-        {
+        let mut raw = [0u8; scsi::SENSE_LEN as usize];
+        // Bytes the drive does not send read as zero, not as an earlier command's data.
+        self.port.buf.write_bytes(0, &raw);
+        if self.send(&Command::request_sense()).is_err() {
             return from_tfd;
         }
-        let mut raw = [0u8; scsi::SENSE_LEN as usize];
         self.port.buf.read_bytes(0, &mut raw);
         Sense::parse(&raw).unwrap_or(from_tfd)
     }
@@ -577,7 +576,8 @@ impl AhciCd {
     /// medium".
     fn command(&mut self, cmd: &Command) -> Result<(), CdError> {
         for attempt in 0..CD_RETRIES {
-            if attempt > 0 {
+            // The first retry at once (unit attention is answered once); then pauses.
+            if attempt > 1 {
                 poll(CD_RETRY_PAUSE_MS, || false);
             }
             match self.packet(cmd)? {

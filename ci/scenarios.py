@@ -1437,6 +1437,14 @@ def ahci_disk(image: Path, ident: str = "d0", bus: str = "ide.1") -> list[str]:
             "-device", f"ide-hd,drive={ident},bus={bus}"]
 
 
+def cd_drive(image: Path, ident: str = "cd", bus: str = "ide.3") -> list[str]:
+    """A raw image as a CD in a CD drive (ATAPI) on q35's AHCI controller, next to the boot
+    CD on ide.2 (RustOS names the drives cd0, cd1, ... in port order). The drive's QMP id
+    is `ident` + "-drive" (for `eject`)."""
+    return ["-drive", f"if=none,id={ident},format=raw,file={image},media=cdrom",
+            "-device", f"ide-cd,drive={ident},bus={bus},id={ident}-drive"]
+
+
 def nvme_disk(image: Path, ident: str = "d0", serial: str = "rustos0") -> list[str]:
     return ["-drive", f"if=none,id={ident},format=raw,file={image}",
             "-device", f"nvme,serial={serial},drive={ident}"]
@@ -1572,7 +1580,7 @@ def disk_corrupt_fat(ctx: Context) -> str:
 
 def disk_failing_devices(ctx: Context) -> str:
     """Disks that cannot be used do not stop the boot: an NVMe namespace of size 0 is
-    refused, an empty CD drive on the AHCI controller is passed over, and a SATA disk whose
+    refused, an empty CD drive on the AHCI controller is passed over with a note, and a SATA disk whose
     reads fail (QEMU's blkdebug) is attached, given up at its first error, and answers
     `mount` with an error instead of hanging."""
     empty = ctx.artifacts / "disk-empty.img"
@@ -1589,7 +1597,7 @@ def disk_failing_devices(ctx: Context) -> str:
         shell_ready(m)
         line = must_match(m.text(), r"block: [^\r\n]*", "the block devices' boot line").group(0)
         must_contain(line, "nvme at ", "the empty NVMe namespace is reported")
-        must_contain(line, "port 3: ATAPI", "the empty CD drive is passed over")
+        must_match(line, r"port 3: CD drive \([^)]*\): no medium", "the empty CD drive is passed over")
         must_contain(line, "sata0 ahci (8 MiB), partition table: read error", "the failing disk")
         must_match(serial_out(m, "lsblk"), r"sata0\s+8192K", "lsblk lists the failing disk")
         must_contain(serial_out(m, "mount sata0 /mnt/x", timeout=30), "detached",
@@ -1600,7 +1608,80 @@ def disk_failing_devices(ctx: Context) -> str:
     return "empty NVMe refused, empty CD passed over, failing SATA disk detached; shell alive"
 
 
-ALL += [disk_virtio_fat32, disk_ahci_fat32, disk_nvme_fat32, disk_corrupt_fat, disk_failing_devices]
+def disk_cd(ctx: Context) -> str:
+    """CDs: a FAT image (2048-byte sectors) as a CD next to the boot CD is mounted read-only
+    at boot and says so; a text file reads back, a 1 MiB file copied to a virtio disk is
+    byte for byte the one on the CD (checked on the host); writing to the CD is refused
+    with a read-only message and the shell lives; the boot ISO shows as iso9660 and is
+    not mounted. A FAT image of 512-byte sectors on a CD mounts too. Ejecting the CD makes
+    its reads fail (no hang); a medium put back is read again (unit attention retried)."""
+    disk_tools()
+    cd = ctx.artifacts / "disk-cd-fat.img"
+    cd.unlink(missing_ok=True)
+    subprocess.run(["mkfs.fat", "-C", "-S", "2048", "-n", "CDFAT", str(cd), str(16 * 1024)],
+                   check=True, capture_output=True)
+    text = ctx.artifacts / "disk-cd-readme.txt"
+    text.write_text("".join(f"line {i} of a file on a CD\n" for i in range(200)))
+    mcopy_in(cd, text, "README.TXT")
+    blob = bytes((i * 2654435761 >> 9) & 0xff for i in range(1 << 20))
+    src = ctx.artifacts / "disk-cd-blob.bin"
+    src.write_bytes(blob)
+    mcopy_in(cd, src, "blob.bin")
+    rw = ctx.artifacts / "disk-cd-rw.img"
+    fat_image(rw, 16, fat=16, label="RW")
+    small = ctx.artifacts / "disk-cd-512.img"
+    fat_image(small, 8, fat=12, label="CD512")
+    mcopy_in(small, text, "readme.txt")
+    extra = cd_drive(cd) + cd_drive(small, "cd512", "ide.4") + virtio_disk(rw)
+    with ctx.machine("disk-cd", extra=extra) as m:
+        shell_ready(m)
+        log = m.text()
+        line = must_match(log, r"block: [^\r\n]*", "the block devices' boot line").group(0)
+        must_match(line, r"cd0 atapi \(\d+ MiB\), read-only CD", "the boot CD is a block device")
+        must_match(line, r"cd1 atapi \(16 MiB\), read-only CD", "the FAT CD")
+        must_match(log, r"fs: cd1 mounted at /mnt/cd1 \(read-only\)", "FAT CD mounted read-only at boot")
+        lsblk = serial_out(m, "lsblk")
+        must_match(lsblk, r"cd0\s+\S+\s+atapi cd\s+iso9660\s*(\r?\n|$)", "lsblk: the boot ISO as iso9660")
+        must_match(lsblk, r"cd1\s+16M\s+atapi cd\s+fat\s+/mnt/cd1 \(read-only\)", "lsblk: the FAT CD")
+        mounts = serial_out(m, "mount")
+        must_match(mounts, r"cd1.*/mnt/cd1.*\(ro\)", "mount shows the CD read-only")
+        if "/mnt/cd0" in mounts:
+            raise Failure("the ISO 9660 boot CD was mounted")
+        got = lines_of(serial_out(m, "cat /mnt/cd1/README.TXT", timeout=30))
+        want = text.read_text().splitlines()
+        if got != want:
+            raise Failure(f"README.TXT from the CD differs: {len(got)} lines, first {got[:2]!r}")
+        serial_cmd(m, "cp /mnt/cd1/blob.bin /mnt/vda/blob.bin", timeout=60)
+        out = serial_out(m, "echo x > /mnt/cd1/y")
+        must_contain(out.lower(), "read-only", "writing to the CD")
+        must_have_line(serial_out(m, "echo alive"), "alive", "the shell after a write to the CD")
+        must_contain(serial_out(m, "mount cd0 /mnt/iso"), "cd0: ", "mount refuses the ISO 9660 CD")
+        must_match(log, r"fs: cd2 mounted at /mnt/cd2 \(read-only\)", "FAT of 512-byte sectors on a CD")
+        if lines_of(serial_out(m, "cat /mnt/cd2/readme.txt", timeout=30)) != want:
+            raise Failure("readme.txt from the CD with 512-byte FAT sectors differs")
+        # Out with the medium: reads fail, nothing hangs; back in: read again.
+        m.qmp_cmd("eject", id="cd512-drive", force=True)
+        must_match(serial_out(m, "lsblk", timeout=30), r"cd2\s+8192K\s+atapi cd\s+-", "lsblk without the medium")
+        must_contain(serial_out(m, "mount cd2 /mnt/again", timeout=30), "cd2: ", "mount without the medium")
+        m.qmp_cmd("blockdev-change-medium", id="cd512-drive", filename=str(small), format="raw")
+        must_match(serial_out(m, "lsblk", timeout=30), r"cd2\s+8192K\s+atapi cd\s+fat", "lsblk with the medium back")
+        must_have_line(serial_out(m, "echo alive"), "alive", "the shell still works")
+        m.write_serial("shutdown\r")
+        if m.wait_exit(60) is None:
+            raise Failure("QEMU still running 60 s after 'shutdown'")
+        if "PANIC" in m.text():
+            raise Failure("kernel panic")
+    if mcopy_out(rw, "blob.bin") != blob:
+        raise Failure("the 1 MiB file read from the CD differs from the one put on it")
+    if mcopy_out(cd, "blob.bin") != blob:
+        raise Failure("the CD image changed")
+    for f in (cd, text, src, rw, small):
+        f.unlink(missing_ok=True)
+    return ("FAT CDs (2048- and 512-byte sectors) read-only at /mnt/cd1, /mnt/cd2, files identical, "
+            "writes refused, eject and re-insert survived; boot ISO: iso9660")
+
+
+ALL += [disk_virtio_fat32, disk_ahci_fat32, disk_nvme_fat32, disk_corrupt_fat, disk_failing_devices, disk_cd]
 
 
 def disk_full_and_durable(ctx: Context) -> str:

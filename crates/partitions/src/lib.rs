@@ -15,6 +15,12 @@
 //! - no table at all but a FAT boot sector in sector 0 (a "superfloppy", what `mkfs.fat`
 //!   makes of a whole image): reported as [`Scheme::Whole`].
 //!
+//! Optical media (CDs, DVDs) are read with [`read_medium`] instead: never a partition
+//! table, only FAT on the whole medium. A CD's sectors are 2048 bytes, while the MBR of a
+//! hybrid ISO image (RustOS's own) counts 512-byte sectors; reading it on the CD would
+//! put every partition at four times its real place. ISO 9660 itself is recognised by
+//! [`looks_like_iso9660`] (for `lsblk`), not mounted.
+//!
 //! Written by hand: the registry's GPT crates need `std` and do not read MBRs or hybrids.
 //! CRC32 is the `crc32fast` crate.
 
@@ -164,6 +170,35 @@ pub fn looks_like_fat(sector: &[u8]) -> bool {
     let label =
         &sector[54..59] == b"FAT12" || &sector[54..59] == b"FAT16" || &sector[82..87] == b"FAT32";
     jump && sane && (label || &sector[54..57] == b"FAT")
+}
+
+/// Where an ISO 9660 volume's first volume descriptor starts: sector 16 of 2048 bytes.
+pub const ISO9660_DESCRIPTOR_AT: u64 = 32768;
+
+/// Whether `descriptor` (the bytes at [`ISO9660_DESCRIPTOR_AT`]) is an ISO 9660 volume
+/// descriptor: the standard identifier "CD001" at byte 1 and version 1 at byte 6.
+pub fn looks_like_iso9660(descriptor: &[u8]) -> bool {
+    descriptor.get(1..7) == Some(b"CD001\x01".as_slice())
+}
+
+/// The "table" of an optical medium (a CD of `sector_size`-byte sectors): no partitions
+/// are ever read, whatever sector 0 holds; [`Scheme::Whole`] when the medium's first
+/// sector is a FAT boot sector, else [`Scheme::None`].
+pub fn read_medium(sector_size: usize, read: ReadFn<'_>) -> Result<Table, Error> {
+    if !sector_size.is_power_of_two() || !(512..=4096).contains(&sector_size) {
+        return Err(Error::BadSectorSize);
+    }
+    let mut first = vec![0u8; sector_size];
+    read(0, &mut first).map_err(|()| Error::Io)?;
+    Ok(Table {
+        scheme: if looks_like_fat(&first) {
+            Scheme::Whole
+        } else {
+            Scheme::None
+        },
+        partitions: Vec::new(),
+        warnings: Vec::new(),
+    })
 }
 
 /// Reads the partition tables of a disk of `sectors` sectors of `sector_size` bytes.

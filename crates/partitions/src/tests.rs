@@ -238,6 +238,57 @@ fn whole_disk_fat_and_blank_disks() {
     assert!(!looks_like_fat(d.sector(0)));
 }
 
+/// An optical medium of 2048-byte sectors in memory, read through [`read_medium`].
+fn medium_table(data: &[u8]) -> Result<Table, Error> {
+    let mut read = |lba: u64, buf: &mut [u8]| -> Result<(), ()> {
+        let at = usize::try_from(lba)
+            .map_err(|_| ())?
+            .checked_mul(2048)
+            .ok_or(())?;
+        buf.copy_from_slice(data.get(at..at + buf.len()).ok_or(())?);
+        Ok(())
+    };
+    read_medium(2048, &mut read)
+}
+
+#[test]
+fn optical_media_have_no_partition_table() {
+    // A hybrid ISO: an MBR in 512-byte units (an ISO 9660 entry and an EFI one) and the
+    // ISO 9660 descriptor at 32 KiB. On a disk its entries are partitions; on a CD none.
+    let mut d = Disk::new(256);
+    d.mbr_entry(0, 0, 0x00, 0, 256);
+    d.mbr_entry(0, 1, 0xef, 100, 100);
+    let at = ISO9660_DESCRIPTOR_AT as usize;
+    d.0[at] = 1;
+    d.0[at + 1..at + 7].copy_from_slice(b"CD001\x01");
+    assert!(
+        !d.table().unwrap().partitions.is_empty(),
+        "a disk reads the MBR"
+    );
+    let t = medium_table(&d.0).unwrap();
+    assert_eq!((t.scheme, t.partitions.len()), (Scheme::None, 0));
+    assert!(looks_like_iso9660(&d.0[at..at + 2048]));
+    assert!(!looks_like_iso9660(&d.0[0..2048]));
+    assert!(!looks_like_iso9660(&d.0[at..at + 6]), "cut short");
+    d.0[at + 6] = 2;
+    assert!(!looks_like_iso9660(&d.0[at..at + 2048]), "unknown version");
+    // FAT with 2048-byte sectors on the whole medium (`mkfs.fat -S 2048`).
+    let mut cd = vec![0u8; 2048 * 64];
+    cd[0..3].copy_from_slice(&[0xeb, 0x3c, 0x90]);
+    cd[11..13].copy_from_slice(&2048u16.to_le_bytes());
+    cd[13] = 1;
+    cd[14] = 1;
+    cd[16] = 2;
+    cd[54..59].copy_from_slice(b"FAT12");
+    cd[510] = 0x55;
+    cd[511] = 0xaa;
+    assert_eq!(medium_table(&cd).unwrap().scheme, Scheme::Whole);
+    // Read errors and sector sizes as for disks.
+    assert_eq!(medium_table(&cd[..1000]), Err(Error::Io));
+    let mut fail = |_: u64, _: &mut [u8]| -> Result<(), ()> { Err(()) };
+    assert_eq!(read_medium(2000, &mut fail), Err(Error::BadSectorSize));
+}
+
 #[test]
 fn read_errors_and_sector_sizes() {
     let mut fail = |_: u64, _: &mut [u8]| -> Result<(), ()> { Err(()) };

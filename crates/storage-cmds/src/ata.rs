@@ -1,6 +1,10 @@
 //! ATA over AHCI: the register FIS that carries a command to the device, the command
 //! header and physical region descriptor (PRD) the HBA reads, and the device's IDENTIFY
 //! data. Layouts are those of the Serial ATA AHCI 1.3.1 and ATA8-ACS specifications.
+//!
+//! ATAPI devices (CD/DVD drives) take SCSI command blocks ([`crate::scsi`]) through the
+//! PACKET command: the command header's ATAPI bit set, the command block in the command
+//! table's ATAPI command area ([`ACMD_OFFSET`]), and the data moved by DMA as for a disk.
 
 use crate::{Error, check_capacity, check_sector_size};
 
@@ -11,6 +15,9 @@ pub const READ_DMA_EXT: u8 = 0x25;
 pub const WRITE_DMA_EXT: u8 = 0x35;
 pub const FLUSH_CACHE: u8 = 0xe7;
 pub const FLUSH_CACHE_EXT: u8 = 0xea;
+/// Carries a SCSI command block to an ATAPI device.
+pub const PACKET: u8 = 0xa0;
+pub const IDENTIFY_PACKET_DEVICE: u8 = 0xa1;
 
 /// `PxSIG` of an ATA disk.
 pub const SIG_ATA: u32 = 0x0000_0101;
@@ -102,6 +109,94 @@ pub fn command_header(write: bool, prds: u16, table_phys: u64) -> [u32; 4] {
         table_phys as u32,
         (table_phys >> 32) as u32,
     ]
+}
+
+/// The command header of a PACKET command: as [`command_header`] for data from the
+/// device, with the ATAPI bit (A) set so the HBA sends the command block in the table's
+/// ATAPI command area after the FIS.
+pub fn packet_header(prds: u16, table_phys: u64) -> [u32; 4] {
+    let mut h = command_header(false, prds, table_phys);
+    h[0] |= 1 << 5;
+    h
+}
+
+/// Where the ATAPI command area lies in a command table (after the 64-byte FIS area).
+pub const ACMD_OFFSET: usize = 0x40;
+/// Bytes of the ATAPI command area.
+pub const ACMD_LEN: usize = 16;
+
+/// The FIS of a PACKET command, whose data moves by DMA when `dma` (set it when there
+/// is data). `byte_limit` is the byte count limit (LBA mid/high), only used by PIO
+/// transfers but set anyway.
+pub fn packet_fis(dma: bool, byte_limit: u16) -> Fis {
+    let mut f = fis(PACKET, 0, 0, 0);
+    f[3] = u8::from(dma); // features: DMA
+    f[5] = byte_limit as u8;
+    f[6] = (byte_limit >> 8) as u8;
+    f
+}
+
+/// The ATAPI command area for a SCSI command block: `cdb` zero-padded to
+/// [`ACMD_LEN`]. Refuses a block longer than the device's packet size (12 or 16 bytes,
+/// from [`parse_identify_packet`]) or empty.
+pub fn acmd(cdb: &[u8], packet_len: usize) -> Result<[u8; ACMD_LEN], Error> {
+    if cdb.is_empty() || cdb.len() > packet_len.min(ACMD_LEN) {
+        return Err(Error::Unsupported);
+    }
+    let mut a = [0u8; ACMD_LEN];
+    a[..cdb.len()].copy_from_slice(cdb);
+    Ok(a)
+}
+
+/// What an ATAPI device says about itself in IDENTIFY PACKET DEVICE data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketIdentity {
+    /// SCSI peripheral device type (5: CD/DVD).
+    pub device_type: u8,
+    /// Bytes of a command packet: 12 or 16.
+    pub packet_len: usize,
+    /// Model name, as printable ASCII padded with spaces; `model_len` bytes are used.
+    pub model: [u8; 40],
+    pub model_len: usize,
+}
+
+/// Peripheral device type of a CD/DVD drive (MMC).
+pub const DEVICE_TYPE_CD: u8 = 0x05;
+
+impl PacketIdentity {
+    pub fn model(&self) -> &str {
+        core::str::from_utf8(&self.model[..self.model_len]).unwrap_or("")
+    }
+}
+
+/// Reads IDENTIFY PACKET DEVICE data (512 bytes). Refuses data that does not describe an
+/// ATAPI device (word 0 bits 15:14 must be 10b) or that gives a reserved packet size.
+pub fn parse_identify_packet(d: &[u8]) -> Result<PacketIdentity, Error> {
+    if d.len() < 512 {
+        return Err(Error::Malformed);
+    }
+    let w0 = word(d, 0);
+    if w0 >> 14 != 0b10 {
+        return Err(Error::Malformed); // not an ATAPI device
+    }
+    let packet_len = match w0 & 0b11 {
+        0 => 12,
+        1 => 16,
+        _ => return Err(Error::Unsupported),
+    };
+    let (model, model_len) = crate::ascii_field::<40>(&d[54..94], true);
+    Ok(PacketIdentity {
+        device_type: ((w0 >> 8) & 0x1f) as u8,
+        packet_len,
+        model,
+        model_len,
+    })
+}
+
+/// The sense key in an ATAPI device's error register (bits 7:4), which the HBA shows in
+/// bits 15:12 of `PxTFD` after a failed PACKET command.
+pub fn sense_key_of_tfd(tfd: u32) -> u8 {
+    ((tfd >> 12) & 0xf) as u8
 }
 
 /// One PRD for `len` bytes at `phys`: `len` must be even and 2..=4 MiB, `phys` even.

@@ -1,16 +1,20 @@
-//! The parts of the AHCI (SATA) and NVMe drivers that do not touch hardware: how commands
-//! are laid out in memory, what a device's IDENTIFY data says, and how a request is cut
-//! into pieces the device and the driver's DMA buffer can take.
+//! The parts of the AHCI (SATA and ATAPI), NVMe and USB storage drivers that do not touch
+//! hardware: how commands are laid out in memory, the SCSI commands CD drives and USB
+//! sticks both speak ([`scsi`]), what a device's IDENTIFY data says, and how a request is
+//! cut into pieces the device and the driver's DMA buffer can take.
 //!
-//! IDENTIFY data comes from the device and is hostile input (a broken or malicious disk,
+//! IDENTIFY data (and every SCSI answer) comes from the device and is hostile input (a broken or malicious disk,
 //! an emulator bug): every field is checked before the kernel trusts it, and a device that
 //! claims a sector size of 0 or 1 GiB, or more bytes than a `u64` holds, is refused with an
 //! error instead of panicking or dividing by zero later.
 
 #![no_std]
 
+extern crate alloc;
+
 pub mod ata;
 pub mod nvme;
+pub mod scsi;
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,89 @@ fn set_word(d: &mut [u8], i: usize, v: u16) {
     d[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
 }
 
+/// IDENTIFY PACKET DEVICE data of QEMU's CD drive: ATAPI, CD/DVD, 12-byte packets.
+fn atapi_identify() -> [u8; 512] {
+    let mut d = [0u8; 512];
+    set_word(&mut d, 0, 0x8000 | 5 << 8 | 1 << 7);
+    let model = b"QEMU DVD-ROM                            ";
+    for (i, pair) in model.chunks(2).enumerate() {
+        set_word(&mut d, 27 + i, u16::from(pair[0]) << 8 | u16::from(pair[1]));
+    }
+    d
+}
+
+#[test]
+fn identify_packet_device() {
+    let id = ata::parse_identify_packet(&atapi_identify()).unwrap();
+    assert_eq!(id.device_type, ata::DEVICE_TYPE_CD);
+    assert_eq!(id.packet_len, 12);
+    assert_eq!(id.model(), "QEMU DVD-ROM");
+    let mut d = atapi_identify();
+    set_word(&mut d, 0, 0x8000 | 5 << 8 | 1);
+    assert_eq!(ata::parse_identify_packet(&d).unwrap().packet_len, 16);
+    set_word(&mut d, 0, 0x8000 | 5 << 8 | 2);
+    assert_eq!(ata::parse_identify_packet(&d), Err(Error::Unsupported));
+    // A disk's IDENTIFY data, a short page, all ones.
+    assert!(ata::parse_identify_packet(&ata_identify(100)).is_err());
+    assert!(ata::parse_identify_packet(&atapi_identify()[..511]).is_err());
+    assert!(ata::parse_identify_packet(&[0xff; 512]).is_err());
+    // And the disk parser refuses the CD drive's page.
+    assert!(ata::parse_identify(&atapi_identify()).is_err());
+}
+
+#[test]
+fn packet_command_layout() {
+    let f = ata::packet_fis(true, 0xfffe);
+    assert_eq!((f[0], f[1], f[2], f[3]), (0x27, 0x80, ata::PACKET, 1));
+    assert_eq!((f[5], f[6]), (0xfe, 0xff));
+    assert_eq!(ata::packet_fis(false, 0)[3], 0, "no data: no DMA");
+    let h = ata::packet_header(1, 0x1234_5000);
+    assert_eq!(h[0], 5 | 1 << 5 | 1 << 16, "CFL 5, ATAPI, read, one PRD");
+    assert_eq!(h[2], 0x1234_5000);
+    let read = crate::scsi::Command::read_write(false, 16, 1, 2048).unwrap();
+    let a = ata::acmd(read.bytes(), 12).unwrap();
+    assert_eq!(a, [0x28, 0, 0, 0, 0, 16, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    // A 16-byte block does not fit a device with 12-byte packets; empty is refused.
+    let far = crate::scsi::Command::read_write(false, 1 << 32, 1, 2048).unwrap();
+    assert!(ata::acmd(far.bytes(), 12).is_err());
+    assert!(ata::acmd(far.bytes(), 16).is_ok());
+    assert!(ata::acmd(&[], 12).is_err());
+    assert!(ata::acmd(&[0; 17], 16).is_err());
+    // Error register 0x24 (sense key 2, not ready; ABRT) in PxTFD bits 15:8, status 0x51.
+    assert_eq!(ata::sense_key_of_tfd(0x2451), 2);
+}
+
+#[test]
+fn identify_packet_random_data_never_panics() {
+    let mut rng = Rng::new(0xa7a9);
+    let mut accepted = 0;
+    for round in 0..20_000u32 {
+        let mut d = atapi_identify();
+        if round % 3 == 0 {
+            for b in d.iter_mut() {
+                *b = rng.next_u32() as u8;
+            }
+        } else {
+            for _ in 0..(rng.next_u32() % 8) {
+                let i = (rng.next_u32() as usize) % d.len();
+                d[i] = rng.next_u32() as u8;
+            }
+        }
+        let len = if round % 7 == 0 {
+            (rng.next_u32() as usize) % 513
+        } else {
+            512
+        };
+        if let Ok(id) = ata::parse_identify_packet(&d[..len]) {
+            assert!(matches!(id.packet_len, 12 | 16));
+            assert!(id.device_type < 32 && id.model_len <= 40);
+            assert!(id.model().bytes().all(|c| (b' '..=b'~').contains(&c)));
+            accepted += 1;
+        }
+    }
+    assert!(accepted > 1000, "{accepted}");
+}
+
 #[test]
 fn identify_plain_disk() {
     let id = ata::parse_identify(&ata_identify(131072)).unwrap();

@@ -14,8 +14,9 @@
 //! - [`hid`]: boot-protocol keyboard reports to `pc_keyboard::KeyEvent`s, the usage map,
 //!   and software auto-repeat. The kernel feeds these events into the same decoder as the
 //!   PS/2 keyboard, so layouts and control keys behave identically on both.
-//! - [`storage`]: mass storage — Bulk-Only Transport wrappers, SCSI command blocks and
-//!   the parsers of what a stick answers (INQUIRY, capacities, sense data).
+//! - [`storage`]: mass storage — the Bulk-Only Transport wrappers around SCSI commands
+//!   (the commands and the parsers of their answers are `storage_cmds::scsi`, shared with
+//!   the ATAPI driver).
 
 #![no_std]
 #![forbid(unsafe_code)]

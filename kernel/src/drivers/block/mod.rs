@@ -2,6 +2,11 @@
 //! at boot with their partition tables, and the window onto a disk or partition that the
 //! FAT driver reads and writes through.
 //!
+//! CDs (ATAPI drives on AHCI) are block devices too, read-only, of 2048-byte sectors:
+//! they say so with [`BlockDevice::is_cd`], which names them `cd0`, `cd1`, ... whatever
+//! driver found them, and makes the layer read no partition table on them (only FAT on
+//! the whole medium; an ISO 9660 medium is shown as such by `lsblk`, not mounted).
+//!
 //! Drivers poll with a deadline ([`TIMEOUT_MS`]): a device that does not answer is marked
 //! failed and every later request gets [`BlockError::Detached`], so a dead disk costs one
 //! timeout, never a hung kernel. Each disk sits behind its own lock, taken only from task
@@ -82,13 +87,17 @@ pub trait BlockDevice: Send {
     fn write(&mut self, lba: u64, buf: &[u8]) -> Result<(), BlockError>;
     /// Makes earlier writes durable.
     fn flush(&mut self) -> Result<(), BlockError>;
+    /// An optical drive's medium (a CD): named `cdN`, never read for a partition table.
+    fn is_cd(&self) -> bool {
+        false
+    }
 }
 
 pub type Shared = Arc<Mutex<Box<dyn BlockDevice>>>;
 
 /// A disk found at boot.
 pub struct Disk {
-    /// `vda`, `sata0`, `nvme0`, `usb0`, ...
+    /// `vda`, `sata0`, `nvme0`, `usb0`, `cd0`, ...
     pub name: String,
     pub dev: Shared,
     pub table: Result<partitions::Table, partitions::Error>,
@@ -99,7 +108,8 @@ static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
 /// A driver's probe: every device it found, or why one is not used.
 type Probe = fn() -> Vec<Result<Box<dyn BlockDevice>, String>>;
 
-/// Every disk driver with the prefix of its disks' names, in the order disks are named.
+/// Every disk driver with the prefix of its disks' names, in the order disks are named
+/// (a CD takes the prefix `cd` instead, whichever driver found it: see [`attach`]).
 const DRIVERS: &[(&str, Probe)] = &[
     ("vd", virtio::probe),
     ("sata", ahci::probe),
@@ -153,9 +163,14 @@ pub fn partition_name(disk: &str, number: u32) -> String {
     }
 }
 
+/// Prefix of the names of CDs (`cd0`), whichever driver found them.
+const CD_PREFIX: &str = "cd";
+
 /// Adds a disk (at boot or when one is plugged in): names it, reads its partition table.
 /// Returns its description for the log (`vda virtio-blk (64 MiB), gpt with 1 partition(s)`).
+/// A CD ([`BlockDevice::is_cd`]) is named with [`CD_PREFIX`] instead of `prefix`.
 pub fn attach(prefix: &str, dev: Box<dyn BlockDevice>) -> String {
+    let prefix = if dev.is_cd() { CD_PREFIX } else { prefix };
     let dev: Shared = Arc::new(Mutex::new(dev));
     let table = read_table(&dev);
     let mut disks = DISKS.lock();
@@ -167,6 +182,7 @@ pub fn attach(prefix: &str, dev: Box<dyn BlockDevice>) -> String {
             d.model(),
             (d.sectors() * d.sector_size() as u64) >> 20,
             match &table {
+                Ok(_) if d.is_cd() => String::from(", read-only CD"),
                 Ok(t) => format!(", {} with {} partition(s)", t.scheme, t.partitions.len()),
                 Err(e) => format!(", partition table: {e}"),
             }
@@ -188,9 +204,13 @@ pub fn detach(name: &str) -> bool {
 
 fn read_table(dev: &Shared) -> Result<partitions::Table, partitions::Error> {
     let mut d = dev.lock();
-    let (ss, n) = (d.sector_size(), d.sectors());
+    let (ss, n, cd) = (d.sector_size(), d.sectors(), d.is_cd());
     let mut read = |lba: u64, buf: &mut [u8]| d.read(lba, buf).map_err(|_| ());
-    partitions::read_table(ss, n, &mut read)
+    if cd {
+        partitions::read_medium(ss, &mut read)
+    } else {
+        partitions::read_table(ss, n, &mut read)
+    }
 }
 
 /// What `lsblk` shows and `mount` accepts: a whole disk or one partition.
@@ -212,6 +232,8 @@ pub struct Target {
     pub has_partitions: bool,
     /// Whether it is a partition rather than a whole disk.
     pub is_partition: bool,
+    /// Whether it is a CD's medium (see [`BlockDevice::is_cd`]).
+    pub is_cd: bool,
 }
 
 impl Target {
@@ -220,6 +242,34 @@ impl Target {
         let mut buf = vec![0u8; self.sector_size];
         self.dev.lock().read(self.first_lba, &mut buf).is_ok() && partitions::looks_like_fat(&buf)
     }
+
+    /// Whether it holds an ISO 9660 file system (shown by `lsblk`, never mounted).
+    pub fn is_iso9660(&self) -> bool {
+        let ss = self.sector_size as u64;
+        let lba = partitions::ISO9660_DESCRIPTOR_AT / ss;
+        if ss == 0 || lba >= self.sectors {
+            return false;
+        }
+        let Some(at) = usize::try_from(partitions::ISO9660_DESCRIPTOR_AT % ss).ok() else {
+            return false;
+        };
+        let mut buf = vec![0u8; self.sector_size];
+        self.dev.lock().read(self.first_lba + lba, &mut buf).is_ok()
+            && partitions::looks_like_iso9660(&buf[at..])
+    }
+
+    /// The file system `lsblk` shows: "fat", "iso9660", or `None`.
+    pub fn file_system(&self) -> Option<&'static str> {
+        if self.has_partitions {
+            None
+        } else if self.is_fat() {
+            Some("fat")
+        } else if self.is_iso9660() {
+            Some("iso9660")
+        } else {
+            None
+        }
+    }
 }
 
 /// Every disk and partition, in order.
@@ -227,13 +277,14 @@ pub fn targets() -> Vec<Target> {
     let disks = DISKS.lock();
     let mut out = Vec::new();
     for d in disks.iter() {
-        let (ss, n, ro, model) = {
+        let (ss, n, ro, model, cd) = {
             let dev = d.dev.lock();
             (
                 dev.sector_size(),
                 dev.sectors(),
                 dev.read_only(),
                 dev.model(),
+                dev.is_cd(),
             )
         };
         let parts = d
@@ -256,6 +307,7 @@ pub fn targets() -> Vec<Target> {
             model,
             has_partitions: !parts.is_empty(),
             is_partition: false,
+            is_cd: cd,
         });
         for p in parts {
             out.push(Target {
@@ -270,6 +322,7 @@ pub fn targets() -> Vec<Target> {
                 model,
                 has_partitions: false,
                 is_partition: true,
+                is_cd: cd,
             });
         }
     }

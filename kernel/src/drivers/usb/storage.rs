@@ -44,12 +44,12 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::mem::ManuallyDrop;
 use spin::Mutex;
+use storage_cmds::scsi::{
+    self, Capacity, Capacity10, Command, Direction, Inquiry, Sense, SenseAction,
+};
 use usb::descriptor::{Configuration, Endpoint};
 use usb::request::SetupPacket;
-use usb::storage::{
-    BotInterface, CSW_LEN, Capacity, Capacity10, Command, Csw, CswError, Direction, Inquiry, Sense,
-    SenseAction, Status,
-};
+use usb::storage::{BotInterface, CSW_LEN, Csw, CswError, Status};
 
 /// Bytes moved by one SCSI command at most (one TRB per page).
 const MAX_TRANSFER: usize = 64 * 1024;
@@ -526,7 +526,9 @@ impl Storage {
         }
         self.tag = self.tag.wrapping_add(1);
         let tag = self.tag;
-        self.buf.small.write_bytes(CBW_AT, &cmd.wrapper(tag, 0));
+        self.buf
+            .small
+            .write_bytes(CBW_AT, &usb::storage::cbw(cmd, tag, 0));
         let cbw = self.buf.small.phys() + CBW_AT as u64;
         if let Err(e) = self.bulk(false, &[(cbw, usb::storage::CBW_LEN as u32)], CBW_MS) {
             return Err(self.recover_from(e));
@@ -622,7 +624,7 @@ impl Storage {
                 csw.residue,
             )),
             _ => {
-                let mut raw = [0u8; usb::storage::SENSE_LEN as usize];
+                let mut raw = [0u8; scsi::SENSE_LEN as usize];
                 let (sense_csw, n) =
                     self.transact(&Command::request_sense(), &mut Data::In(&mut raw))?;
                 if sense_csw.status != Status::Passed {
@@ -724,11 +726,11 @@ impl Storage {
 
     fn read_capacity(&mut self) -> Result<Capacity, Fail> {
         let raw = self.ask(&Command::read_capacity_10())?;
-        match usb::storage::parse_capacity_10(&raw) {
+        match scsi::parse_capacity_10(&raw) {
             Ok(Capacity10::Known(c)) => Ok(c),
             Ok(Capacity10::TooLarge) => {
                 let raw = self.ask(&Command::read_capacity_16())?;
-                usb::storage::parse_capacity_16(&raw)
+                scsi::parse_capacity_16(&raw)
                     .map_err(|_| Fail::Answer("unusable READ CAPACITY(16) answer"))
             }
             Err(_) => Err(Fail::Answer("unusable READ CAPACITY answer")),
@@ -988,7 +990,7 @@ impl Controller {
             .lock()
             .ask(&Command::mode_sense_6())
             .ok()
-            .and_then(|raw| usb::storage::parse_write_protect(&raw).ok())
+            .and_then(|raw| scsi::parse_write_protect(&raw).ok())
             .unwrap_or(false);
         let mut s = st.lock();
         s.capacity = Some(capacity);

@@ -11,7 +11,10 @@ pub const COMMAND: Command = Command {
     help: "Every disk and its partitions (GPT or MBR): name, size, partition type or \
            table, file system, and where it is mounted. Disks: SATA on AHCI (sata0, \
            partitions sata0p1), NVMe (nvme0, nvme0p1), virtio-blk (vda, vda1), found at \
-           boot; USB sticks (usb0, usb0p1) as they are plugged in.",
+           boot; USB sticks (usb0, usb0p1) as they are plugged in. CDs (cd0: CD/DVD \
+           drives on AHCI, read-only, found at boot with a medium in) have no \
+           partitions: FAT on a CD is mounted read-only, ISO 9660 is shown as iso9660 \
+           but not mounted; an empty drive is not listed.",
     run,
 };
 
@@ -39,7 +42,7 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
     }
     let _ = writeln!(
         out,
-        "{:<10} {:>7} {:<18} {:<5} MOUNT",
+        "{:<10} {:>7} {:<18} {:<7} MOUNT",
         "NAME", "SIZE", "TYPE", "FS"
     );
     for t in targets {
@@ -48,19 +51,19 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         } else {
             alloc::format!("  {}", t.name)
         };
-        let fs = if t.has_partitions {
-            ""
-        } else if t.is_fat() {
-            "fat"
-        } else {
-            "-"
+        let fs = match t.file_system() {
+            Some(fs) => fs,
+            None if t.has_partitions => "",
+            None => "-",
         };
         let mount = match mounts.iter().find(|m| m.0 == t.name) {
             Some((_, at, true)) => alloc::format!("{at} (read-only)"),
             Some((_, at, false)) => at.clone(),
             None => String::new(),
         };
-        let kind = if !t.is_partition && !t.has_partitions && t.kind == "whole disk" {
+        let kind = if t.is_cd && !t.is_partition {
+            alloc::format!("{} cd", t.model)
+        } else if !t.is_partition && !t.has_partitions && t.kind == "whole disk" {
             alloc::format!("{} disk", t.model)
         } else if !t.is_partition {
             alloc::format!("{} {}", t.model, t.kind)
@@ -69,7 +72,7 @@ fn run(_sh: &mut Shell, args: &[&str], out: &mut Output) -> Result<(), String> {
         };
         let _ = writeln!(
             out,
-            "{name:<10} {:>7} {kind:<18} {fs:<5} {mount}",
+            "{name:<10} {:>7} {kind:<18} {fs:<7} {mount}",
             size(t.sectors * t.sector_size as u64)
         );
     }

@@ -1572,8 +1572,13 @@ def disk_corrupt_fat(ctx: Context) -> str:
         must_contain(serial_out(m, "mount vdb /mnt/broken"), "vdb: ", "mount refuses a broken boot sector")
         if "/mnt/broken" in serial_out(m, "mount"):
             raise Failure("`mount` accepted a broken boot sector")
-        serial_cmd(m, "echo x > /mnt/vda/new.txt")
-        must_contain(serial_out(m, "sync"), "read-only", "sync refuses to write a damaged volume")
+        out = serial_out(m, "echo x > /mnt/vda/new.txt; echo \"status=$?\"")
+        must_contain(out, "read-only", "a write to the damaged volume is refused")
+        must_contain(out, "status=1", "the refused write's status")
+        if "new.txt" in serial_out(m, "ls /mnt/vda"):
+            raise Failure("the refused write stayed in the read-only volume's tree")
+        if serial_out(m, "sync").strip():
+            raise Failure("the refused change is still pending after it was undone")
         must_have_line(serial_out(m, "echo alive"), "alive", "the shell still works")
     return "looping chains: read-only with a warning; bad boot sector: refused"
 
@@ -1655,7 +1660,7 @@ def disk_cd(ctx: Context) -> str:
         out = serial_out(m, "echo x > /mnt/cd1/y")
         must_contain(out.lower(), "read-only", "writing to the CD")
         must_have_line(serial_out(m, "echo alive"), "alive", "the shell after a write to the CD")
-        must_contain(serial_out(m, "mount cd0 /mnt/iso"), "cd0: ", "mount refuses the ISO 9660 CD")
+        must_contain(serial_out(m, "mount cd0 /mnt/iso"), "cd0: ISO 9660", "mount refuses the ISO 9660 CD, saying why")
         must_match(log, r"fs: cd2 mounted at /mnt/cd2 \(read-only\)", "FAT of 512-byte sectors on a CD")
         if lines_of(serial_out(m, "cat /mnt/cd2/readme.txt", timeout=30)) != want:
             raise Failure("readme.txt from the CD with 512-byte FAT sectors differs")
@@ -1871,8 +1876,10 @@ def usb_storage_hotplug(ctx: Context) -> str:
         expect(m, r"fs: usb0 mounted at /mnt/usb0 \(read-only\)", "mounted read-only", since=mark)
         must_have_line(serial_out(m, "cat /mnt/usb0/note.txt"), "plugged in later", "read-only stick read")
         must_contain(serial_out(m, "mount"), "(ro)", "mount says read-only")
-        serial_cmd(m, "echo nope > /mnt/usb0/nope.txt")
-        must_contain(serial_out(m, "sync", timeout=30), "read-only", "sync refuses the read-only stick")
+        must_contain(serial_out(m, "echo nope > /mnt/usb0/nope.txt", timeout=30), "read-only",
+                     "a write to the read-only stick is refused")
+        if "nope.txt" in serial_out(m, "ls /mnt/usb0"):
+            raise Failure("the refused write stayed on the read-only stick's tree")
         mark = m.mark()
         m.qmp_cmd("device_del", id="s2")
         expect(m, r"usb: usb0 detached", "read-only stick unplugged", since=mark, timeout=30)

@@ -146,6 +146,11 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
         Err(ramfs::FsError::NotFound) => Ok(()),
         Err(e) => Err(format!("{at}: {e}")),
     })?;
+    if target.is_iso9660() {
+        return Err(format!(
+            "{device}: ISO 9660 (a CD's own file system): not supported, only FAT can be mounted"
+        ));
+    }
     let window =
         block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
     let (mut mount, mut warnings) =
@@ -217,6 +222,15 @@ pub fn sync_all() -> Result<Vec<String>, String> {
                         m.device
                     ));
                 }
+            }
+            // A read-only mount cannot keep changes: they are undone (reloaded from the
+            // disk), so they do not linger and fail every later sync.
+            Err(e) if m.mount.read_only => {
+                let undone = with(|fs| m.mount.revert(fs));
+                errors.push(match undone {
+                    Ok(_) => format!("{}: {e} (undone)", m.device),
+                    Err(r) => format!("{}: {e}; reloading it failed: {r}", m.device),
+                });
             }
             Err(e) => errors.push(format!("{}: {e}", m.device)),
         }

@@ -480,6 +480,17 @@ impl<D: BlockDevice> Mount<D> {
         }
     }
 
+    /// Throws away what changed in the RAM copy since it was loaded and loads the volume
+    /// again: what a read-only mount does with changes it cannot write, so they do not
+    /// linger (and fail every later sync). Returns the load's warnings.
+    pub fn revert(&mut self, ram: &mut Fs<'_>) -> Result<Vec<String>, String> {
+        ram.remove(&self.at, true)
+            .map_err(|e| format!("{}: {e}", self.at))?;
+        self.known.clear();
+        self.stamps.clear();
+        self.load(ram)
+    }
+
     /// Syncs (unless read-only) and gives the device back.
     pub fn unmount(mut self, ram: &Fs<'_>) -> Result<D, (String, alloc::boxed::Box<Self>)> {
         if !self.read_only

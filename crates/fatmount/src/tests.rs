@@ -297,3 +297,25 @@ fn with_a_clock_only_changed_files_are_written() {
     assert_eq!(ram.read("/mnt/d/a").unwrap(), b"ONE!");
     assert_eq!(ram.read("/mnt/d/b").unwrap(), b"new b");
 }
+
+#[test]
+fn a_read_only_mount_reverts_what_it_cannot_write() {
+    let mut img = image(FatKind::Fat16, 32 << 20);
+    {
+        let (mut m, mut ram, _) = load(core::mem::take(&mut img));
+        ram.write("/mnt/d/kept.txt", b"on disk").unwrap();
+        m.sync(&ram).unwrap();
+        img = unmount(m, &ram);
+    }
+    let mut ram = Fs::new();
+    let (mut m, _) = Mount::open(dev(img), "/mnt/d", &CLOCK).unwrap();
+    m.read_only = true;
+    m.load(&mut ram).unwrap();
+    ram.write("/mnt/d/new.txt", b"x").unwrap();
+    ram.remove("/mnt/d/kept.txt", false).unwrap();
+    assert!(m.sync(&ram).unwrap_err().contains("read-only"));
+    m.revert(&mut ram).unwrap();
+    assert!(ram.read("/mnt/d/new.txt").is_err(), "the change is undone");
+    assert_eq!(ram.read("/mnt/d/kept.txt").unwrap(), b"on disk");
+    assert_eq!(m.sync(&ram).unwrap().written, 0, "nothing left to write");
+}

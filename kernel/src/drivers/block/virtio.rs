@@ -8,9 +8,10 @@
 //! bounce frames come from a pool taken when the first device is found, so a request never
 //! needs memory a user may have filled with files (the crate's interface cannot fail).
 //!
-//! Requests are polled with a deadline instead of the crate's blocking calls, which would
-//! spin forever on a dead device: on timeout the device is marked failed (its queue may
-//! still own buffers, which are leaked rather than reused).
+//! The block requests themselves (a header, the data, a status byte) are built here on the
+//! crate's transport and virtqueue, because the crate's block driver waits for a flush with
+//! no deadline. Every request is polled against a deadline: on timeout the device is marked
+//! failed (its queue may still own buffers, which are leaked rather than reused).
 
 use super::{BlockDevice, BlockError, TIMEOUT_MS};
 use crate::drivers::pci;
@@ -20,7 +21,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
-use virtio_drivers::device::blk::{BlkReq, BlkResp, SECTOR_SIZE, VirtIOBlk};
+use virtio_drivers::device::blk::SECTOR_SIZE;
+use virtio_drivers::queue::VirtQueue;
+use virtio_drivers::transport::Transport;
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::{BufferDirection, Hal, PAGE_SIZE, PhysAddr};
@@ -157,9 +160,40 @@ impl ConfigurationAccess for Config {
     }
 }
 
-/// One virtio-blk device.
+/// The virtio-blk features this driver uses (virtio 1.2, section 5.2.3): a read-only
+/// device, the flush command, and the modern interface (which a driver must accept when a
+/// device offers it).
+mod features {
+    bitflags::bitflags! {
+        #[derive(Copy, Clone, Debug, Default, Eq, PartialEq)]
+        pub struct Features: u64 {
+            const RO = 1 << 5;
+            const FLUSH = 1 << 9;
+            const VERSION_1 = 1 << 32;
+        }
+    }
+}
+use features::Features;
+
+/// The request queue, and how many descriptors it has (a request takes three).
+const QUEUE: u16 = 0;
+const QUEUE_SIZE: usize = 16;
+
+/// Request types and the device's status byte (virtio 1.2, section 5.2.6).
+const T_IN: u32 = 0;
+const T_OUT: u32 = 1;
+const T_FLUSH: u32 = 4;
+const S_OK: u8 = 0;
+
+/// One virtio-blk device: the crate's PCI transport and virtqueue, with the block
+/// requests built here. The crate's own block driver waits for each request (a flush
+/// included) with no deadline; here every request, the flush too, is polled against
+/// [`TIMEOUT_MS`].
 pub struct VirtioBlk {
-    dev: VirtIOBlk<KernelHal, PciTransport>,
+    transport: PciTransport,
+    queue: VirtQueue<KernelHal, QUEUE_SIZE>,
+    capacity: u64,
+    features: Features,
     failed: bool,
 }
 
@@ -198,61 +232,102 @@ pub fn probe() -> Vec<Result<Box<dyn BlockDevice>, String>> {
             function: f.function,
         };
         let r = PciTransport::new::<KernelHal, _>(&mut root, df)
-            .map_err(|e| format!("virtio-blk at {f}: {e}"))
-            .and_then(|t| VirtIOBlk::new(t).map_err(|e| format!("virtio-blk at {f}: {e}")))
-            .map(|dev| Box::new(VirtioBlk { dev, failed: false }) as Box<dyn BlockDevice>);
+            .map_err(|e| alloc::string::ToString::to_string(&e))
+            .and_then(VirtioBlk::new)
+            .map(|dev| Box::new(dev) as Box<dyn BlockDevice>)
+            .map_err(|e| format!("virtio-blk at {f}: {e}"));
         out.push(r);
     }
     out
 }
 
 impl VirtioBlk {
-    /// Waits for request `token` until done or the deadline; a device that misses it is
-    /// marked failed.
-    fn wait(&mut self, token: u16) -> Result<(), BlockError> {
+    fn new(mut transport: PciTransport) -> Result<Self, String> {
+        let features = transport.begin_init(Features::all());
+        let capacity = transport
+            .read_consistent(|| {
+                let lo: u32 = transport.read_config_space(0)?;
+                let hi: u32 = transport.read_config_space(4)?;
+                Ok(u64::from(lo) | u64::from(hi) << 32)
+            })
+            .map_err(|e| alloc::string::ToString::to_string(&e))?;
+        let queue = VirtQueue::new(&mut transport, QUEUE, false, false)
+            .map_err(|e| alloc::string::ToString::to_string(&e))?;
+        transport.finish_init();
+        Ok(Self {
+            transport,
+            queue,
+            capacity,
+            features,
+            failed: false,
+        })
+    }
+
+    /// Tells the device about the request `added` queued and waits for it until the
+    /// deadline; a device that misses it is marked failed.
+    fn wait(&mut self, added: Result<u16, virtio_drivers::Error>) -> Result<u16, BlockError> {
+        let token = added.map_err(|_| BlockError::Io)?;
+        if self.queue.should_notify() {
+            self.transport.notify(QUEUE);
+        }
         let deadline = crate::arch::clock::since_entry_us() + TIMEOUT_MS * 1000;
-        while self.dev.peek_used() != Some(token) {
+        while self.queue.peek_used() != Some(token) {
             if crate::arch::clock::since_entry_us() > deadline {
                 self.failed = true;
                 return Err(BlockError::Timeout);
             }
             core::hint::spin_loop();
         }
-        Ok(())
+        Ok(token)
+    }
+
+    /// The request's outcome from its status byte, once it is back.
+    fn status(popped: Result<u32, virtio_drivers::Error>, status: u8) -> Result<(), BlockError> {
+        match (popped, status) {
+            (Ok(_), S_OK) => Ok(()),
+            _ => Err(BlockError::Io),
+        }
+    }
+
+    /// A request's header: its type and first sector.
+    fn header(kind: u32, lba: u64) -> [u8; 16] {
+        let mut h = [0u8; 16];
+        h[..4].copy_from_slice(&kind.to_le_bytes());
+        h[8..].copy_from_slice(&lba.to_le_bytes());
+        h
     }
 
     /// One read of at most [`MAX_SECTORS`].
     fn read_chunk(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), BlockError> {
-        let mut req = BlkReq::default();
-        let mut resp = BlkResp::default();
-        // SAFETY: `req`, `buf` and `resp` stay alive and untouched until the request is
-        // completed below; on a timeout the device is marked failed and never polled
-        // again, and the device only ever sees the bounce copies `share` made.
-        let token = unsafe {
-            self.dev
-                .read_blocks_nb(lba as usize, &mut req, buf, &mut resp)
-        }
-        .map_err(|_| BlockError::Io)?;
-        self.wait(token)?;
-        // SAFETY: the same buffers as were passed with this token, which has completed.
-        unsafe { self.dev.complete_read_blocks(token, &req, buf, &mut resp) }
-            .map_err(|_| BlockError::Io)
+        let header = Self::header(T_IN, lba);
+        let mut status = [0xffu8];
+        // SAFETY: `header`, `buf` and `status` outlive the request: they are touched again
+        // only after `pop_used` below gave them back, or never if the device misses the
+        // deadline (it is then marked failed and never polled again; the device only ever
+        // sees the bounce copies `share` made).
+        let added = unsafe { self.queue.add(&[&header], &mut [&mut *buf, &mut status]) };
+        let token = self.wait(added)?;
+        // SAFETY: the same buffers as were added with this token, which is done.
+        let popped = unsafe {
+            self.queue
+                .pop_used(token, &[&header], &mut [&mut *buf, &mut status])
+        };
+        Self::status(popped, status[0])
     }
 
     /// One write of at most [`MAX_SECTORS`].
     fn write_chunk(&mut self, lba: u64, buf: &[u8]) -> Result<(), BlockError> {
-        let mut req = BlkReq::default();
-        let mut resp = BlkResp::default();
+        let header = Self::header(T_OUT, lba);
+        let mut status = [0xffu8];
         // SAFETY: as in `read_chunk`.
-        let token = unsafe {
-            self.dev
-                .write_blocks_nb(lba as usize, &mut req, buf, &mut resp)
-        }
-        .map_err(|_| BlockError::Io)?;
-        self.wait(token)?;
-        // SAFETY: the same buffers as were passed with this token, which has completed.
-        unsafe { self.dev.complete_write_blocks(token, &req, buf, &mut resp) }
-            .map_err(|_| BlockError::Io)
+        let added = unsafe { self.queue.add(&[&header, buf], &mut [&mut status]) };
+        let token = self.wait(added)?;
+        // SAFETY: the same buffers as were added with this token, which is done.
+        let popped = unsafe {
+            self.queue
+                .pop_used(token, &[&header, buf], &mut [&mut status])
+        };
+        Self::status(popped, status[0])
     }
 
     fn check(&self, lba: u64, len: usize) -> Result<(), BlockError> {
@@ -261,9 +336,7 @@ impl VirtioBlk {
         }
         let n = (len / SECTOR_SIZE) as u64;
         if !len.is_multiple_of(SECTOR_SIZE)
-            || lba
-                .checked_add(n)
-                .is_none_or(|end| end > self.dev.capacity())
+            || lba.checked_add(n).is_none_or(|end| end > self.capacity)
         {
             return Err(BlockError::OutOfRange);
         }
@@ -279,10 +352,10 @@ impl BlockDevice for VirtioBlk {
         SECTOR_SIZE
     }
     fn sectors(&self) -> u64 {
-        self.dev.capacity()
+        self.capacity
     }
     fn read_only(&self) -> bool {
-        self.dev.readonly()
+        self.features.contains(Features::RO)
     }
     fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), BlockError> {
         self.check(lba, buf.len())?;
@@ -301,12 +374,21 @@ impl BlockDevice for VirtioBlk {
         }
         Ok(())
     }
-    /// The crate's flush is the one blocking call left (no deadline): a device that
-    /// answered the writes before it answers a flush too.
+    /// A device without a write cache (no FLUSH feature) has nothing to flush.
     fn flush(&mut self) -> Result<(), BlockError> {
         if self.failed {
             return Err(BlockError::Detached);
         }
-        self.dev.flush().map_err(|_| BlockError::Io)
+        if !self.features.contains(Features::FLUSH) {
+            return Ok(());
+        }
+        let header = Self::header(T_FLUSH, 0);
+        let mut status = [0xffu8];
+        // SAFETY: as in `read_chunk`.
+        let added = unsafe { self.queue.add(&[&header], &mut [&mut status]) };
+        let token = self.wait(added)?;
+        // SAFETY: the same buffers as were added with this token, which is done.
+        let popped = unsafe { self.queue.pop_used(token, &[&header], &mut [&mut status]) };
+        Self::status(popped, status[0])
     }
 }

@@ -85,8 +85,16 @@ use fatmount::Mount;
 
 struct Mounted {
     device: String,
-    mount: Mount<block::Window>,
+    mount: Mount<Disk>,
 }
+
+/// A mounted volume's device: its window of the disk, behind `hadris-storage`'s read-ahead
+/// (a FAT's table and directories are read a sector at a time: one device request each
+/// cost over 100 µs under emulation, and the check at mount made thousands).
+type Disk = hadris_storage::sync::ReadAhead<block::Window>;
+
+/// Blocks the read-ahead may hold (two windows together): 128 KiB of 512-byte sectors.
+const READ_AHEAD_BLOCKS: usize = 256;
 
 static MOUNTS: Mutex<Vec<Mounted>> = Mutex::new(Vec::new());
 
@@ -154,7 +162,8 @@ pub fn mount(device: &str, at: &str) -> Result<Vec<String>, String> {
     let window =
         block::Window::new(&target).ok_or_else(|| format!("{device}: unsupported sector size"))?;
     let (mut mount, mut warnings) =
-        Mount::open(window, at, &WALL_CLOCK).map_err(|e| format!("{device}: {e}"))?;
+        Mount::open(Disk::new(window, READ_AHEAD_BLOCKS), at, &WALL_CLOCK)
+            .map_err(|e| format!("{device}: {e}"))?;
     match with(|fs| mount.load(fs)) {
         Ok(w) => warnings.extend(w),
         Err(e) => {

@@ -583,17 +583,8 @@ mod tests {
             } else {
                 base.clone()
             };
-            for _ in 0..(rng.next_u32() % 4) {
-                if b.is_empty() {
-                    break;
-                }
-                let i = (rng.next_u32() as usize) % b.len();
-                b[i] = rng.next_u32() as u8;
-            }
-            if rng.next_u32() % 8 == 0 {
-                let keep = (rng.next_u32() as usize) % (b.len() + 1);
-                b.truncate(keep);
-            }
+            let keep = rng.mutate(&mut b);
+            b.truncate(keep);
             if let Ok(i) = Inquiry::parse(&b) {
                 assert!(i.vendor.len() <= 8 && i.product.len() <= 16 && i.revision.len() <= 4);
                 assert!(i.vendor.chars().all(|c| (' '..='~').contains(&c)));

@@ -332,17 +332,8 @@ mod tests {
             } else {
                 good.clone()
             };
-            for _ in 0..(rng.next_u32() % 4) {
-                if b.is_empty() {
-                    break;
-                }
-                let i = (rng.next_u32() as usize) % b.len();
-                b[i] = rng.next_u32() as u8;
-            }
-            if rng.next_u32() % 8 == 0 {
-                let keep = (rng.next_u32() as usize) % (b.len() + 1);
-                b.truncate(keep);
-            }
+            let keep = rng.mutate(&mut b);
+            b.truncate(keep);
             let expected = rng.next_u32() % 1024;
             if let Ok(c) = parse_csw(&b, 42, expected) {
                 assert!(c.residue <= expected);

@@ -30,4 +30,22 @@ impl Rng {
     pub fn next_u32(&mut self) -> u32 {
         (self.next_u64() >> 32) as u32
     }
+
+    /// For hostile-input tests: overwrites up to three random bytes of `buf` with random
+    /// values and returns how much of it to keep (all of it, or one time in eight a random
+    /// shorter length), so a parser sees answers that are almost right.
+    pub fn mutate(&mut self, buf: &mut [u8]) -> usize {
+        for _ in 0..(self.next_u32() % 4) {
+            if buf.is_empty() {
+                break;
+            }
+            let i = (self.next_u32() as usize) % buf.len();
+            buf[i] = self.next_u32() as u8;
+        }
+        if self.next_u32() % 8 == 0 {
+            (self.next_u32() as usize) % (buf.len() + 1)
+        } else {
+            buf.len()
+        }
+    }
 }

@@ -8,7 +8,8 @@
 
 use super::dma::DmaPage;
 use core::sync::atomic::{Ordering, fence};
-use xhci::ring::trb::Link;
+use usb::request::SetupPacket;
+use xhci::ring::trb::{Link, transfer};
 
 /// TRBs per ring page.
 pub const TRBS: usize = DmaPage::SIZE / 16;
@@ -83,6 +84,45 @@ impl Ring {
         self.write_trb(self.enqueue, raw);
         self.cycle = !self.cycle;
         self.enqueue = 0;
+    }
+
+    /// Queues a control transfer on an endpoint-0 ring: its setup stage (with `len` as
+    /// the length), a data stage to or from `data_phys` when `len` is not 0, and the
+    /// status stage, which goes the other way from the data (IN when there is none) and
+    /// interrupts on completion. Call `reserve(3)` first. Returns the TRB addresses:
+    /// setup, data (0 when there is none), status.
+    pub fn push_control(&mut self, setup: &SetupPacket, len: usize, data_phys: u64) -> [u64; 3] {
+        let mut s = transfer::SetupStage::new();
+        s.set_request_type(setup.request_type)
+            .set_request(setup.request)
+            .set_value(setup.value)
+            .set_index(setup.index)
+            .set_length(len as u16)
+            .set_transfer_type(match (len, setup.is_in()) {
+                (0, _) => transfer::TransferType::No,
+                (_, true) => transfer::TransferType::In,
+                (_, false) => transfer::TransferType::Out,
+            });
+        let setup_trb = self.push(s.into_raw());
+        let mut data_trb = 0;
+        if len > 0 {
+            let mut d = transfer::DataStage::new();
+            d.set_data_buffer_pointer(data_phys)
+                .set_trb_transfer_length(len as u32)
+                .set_direction(if setup.is_in() {
+                    transfer::Direction::In
+                } else {
+                    transfer::Direction::Out
+                })
+                .set_interrupt_on_short_packet();
+            data_trb = self.push(d.into_raw());
+        }
+        let mut st = transfer::StatusStage::new();
+        if len == 0 || !setup.is_in() {
+            st.set_direction();
+        }
+        st.set_interrupt_on_completion();
+        [setup_trb, data_trb, self.push(st.into_raw())]
     }
 
     /// Queues a TRB (its cycle bit is set here); returns its physical address, which the

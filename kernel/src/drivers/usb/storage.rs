@@ -367,36 +367,11 @@ impl Storage {
         let len = usize::from(setup.length).min(CONTROL_MAX);
         let data_phys = self.buf.small.phys() + CONTROL_AT as u64;
         self.buf.ep0.reserve(3);
-        let mut s = transfer::SetupStage::new();
-        s.set_request_type(setup.request_type)
-            .set_request(setup.request)
-            .set_value(setup.value)
-            .set_index(setup.index)
-            .set_length(len as u16)
-            .set_transfer_type(match (len, setup.is_in()) {
-                (0, _) => transfer::TransferType::No,
-                (_, true) => transfer::TransferType::In,
-                (_, false) => transfer::TransferType::Out,
-            });
-        let mut trbs = alloc::vec![self.buf.ep0.push(s.into_raw())];
-        if len > 0 {
-            let mut d = transfer::DataStage::new();
-            d.set_data_buffer_pointer(data_phys)
-                .set_trb_transfer_length(len as u32)
-                .set_direction(if setup.is_in() {
-                    transfer::Direction::In
-                } else {
-                    transfer::Direction::Out
-                })
-                .set_interrupt_on_short_packet();
-            trbs.push(self.buf.ep0.push(d.into_raw()));
+        let [setup_trb, data_trb, status] = self.buf.ep0.push_control(&setup, len, data_phys);
+        let mut trbs = alloc::vec![setup_trb];
+        if data_trb != 0 {
+            trbs.push(data_trb);
         }
-        let mut st = transfer::StatusStage::new();
-        if len == 0 || !setup.is_in() {
-            st.set_direction();
-        }
-        st.set_interrupt_on_completion();
-        let status = self.buf.ep0.push(st.into_raw());
         trbs.push(status);
         self.core.lock().ring_doorbell(self.slot, 1);
         let mut received = len;

@@ -39,7 +39,7 @@ use xhci::extended_capabilities::usb_legacy_support_capability::UsbLegacySupport
 use xhci::extended_capabilities::xhci_supported_protocol::XhciSupportedProtocol;
 use xhci::registers::operational::PortStatusAndControlRegister;
 use xhci::ring::trb::event::{self, CompletionCode};
-use xhci::ring::trb::{command, transfer};
+use xhci::ring::trb::command;
 
 /// How long a command may take (Address Device talks to the device: allow for slow ones).
 const COMMAND_TIMEOUT_MS: u64 = 1000;
@@ -697,38 +697,8 @@ impl Controller {
             dev.buf.write_bytes(0, &out[..out.len().min(len)]);
         }
         dev.ep0.reserve(3);
-        let mut s = transfer::SetupStage::new();
-        s.set_request_type(setup.request_type)
-            .set_request(setup.request)
-            .set_value(setup.value)
-            .set_index(setup.index)
-            .set_length(setup.length)
-            .set_transfer_type(match (len, setup.is_in()) {
-                (0, _) => transfer::TransferType::No,
-                (_, true) => transfer::TransferType::In,
-                (_, false) => transfer::TransferType::Out,
-            });
-        let setup_trb = dev.ep0.push(s.into_raw());
-        let mut data_trb = 0;
-        if len > 0 {
-            let mut d = transfer::DataStage::new();
-            d.set_data_buffer_pointer(dev.buf.phys())
-                .set_trb_transfer_length(len as u32)
-                .set_direction(if setup.is_in() {
-                    transfer::Direction::In
-                } else {
-                    transfer::Direction::Out
-                })
-                .set_interrupt_on_short_packet();
-            data_trb = dev.ep0.push(d.into_raw());
-        }
-        let mut st = transfer::StatusStage::new();
-        // The status stage goes the other way from the data (IN when there is none).
-        if len == 0 || !setup.is_in() {
-            st.set_direction();
-        }
-        st.set_interrupt_on_completion();
-        let status_trb = dev.ep0.push(st.into_raw());
+        let phys = dev.buf.phys();
+        let [setup_trb, data_trb, status_trb] = dev.ep0.push_control(&setup, len, phys);
         self.ring_doorbell(slot, 1);
         let mut received = len;
         loop {

@@ -1458,6 +1458,22 @@ DISK_KINDS = {
 }
 
 
+def round_trip_on_host(image: Path, big: bytes, many: int):
+    """After a round trip's two boots: the volume is clean and the host reads what RustOS
+    wrote (the 10 MiB copy, the long name, the big directory less the file `rm` removed
+    before `reboot`)."""
+    fsck_clean(image)
+    if mcopy_out(image, "one/two/three/copy.bin") != big:
+        raise Failure("the 10 MiB file copied in RustOS differs on the host")
+    if mcopy_out(image, "A small file with a long name.txt") != b"small file\n":
+        raise Failure("the long-named file differs on the host")
+    if mcopy_out(image, "many/file number 39.txt") != b"39\n":
+        raise Failure("a file in the big directory differs on the host")
+    listing = subprocess.run(["mdir", "-b", "-i", str(image), "::many"], capture_output=True, text=True).stdout
+    if "file number 3.txt" in listing or listing.count("file number") != many - 1:
+        raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
+
+
 def fat32_round_trip(ctx: Context, kind: str) -> str:
     attach, dev, model = DISK_KINDS[kind]
     disk_tools()
@@ -1505,16 +1521,7 @@ def fat32_round_trip(ctx: Context, kind: str) -> str:
         m.write_serial("reboot\r")
         if m.wait_exit(60) is None:
             raise Failure("QEMU still running 60 s after 'reboot'")
-    fsck_clean(image)
-    if mcopy_out(image, "one/two/three/copy.bin") != big:
-        raise Failure("the 10 MiB file copied in RustOS differs on the host")
-    if mcopy_out(image, "A small file with a long name.txt") != b"small file\n":
-        raise Failure("the long-named file differs on the host")
-    if mcopy_out(image, "many/file number 39.txt") != b"39\n":
-        raise Failure("a file in the big directory differs on the host")
-    listing = subprocess.run(["mdir", "-b", "-i", str(image), "::many"], capture_output=True, text=True).stdout
-    if "file number 3.txt" in listing or listing.count("file number") != many - 1:
-        raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
+    round_trip_on_host(image, big, many)
     image.unlink(missing_ok=True)
     return f"{dev}: 10 MiB + {many + 1} files survived a reset; fsck.fat clean, mcopy identical"
 
@@ -1811,18 +1818,9 @@ def usb_storage_fat32(ctx: Context) -> str:
             raise Failure("QEMU still running 90 s after 'reboot'")
         if "PANIC" in m.text():
             raise Failure("kernel panic")
-    fsck_clean(image)
-    if mcopy_out(image, "one/two/three/copy.bin") != big:
-        raise Failure("the 10 MiB file copied in RustOS differs on the host")
+    round_trip_on_host(image, big, many)
     if mcopy_out(image, "back.bin") != big:
         raise Failure("the 10 MiB file as read after the reset differs on the host")
-    if mcopy_out(image, "A small file with a long name.txt") != b"small file\n":
-        raise Failure("the long-named file differs on the host")
-    if mcopy_out(image, "many/file number 39.txt") != b"39\n":
-        raise Failure("a file in the big directory differs on the host")
-    listing = subprocess.run(["mdir", "-b", "-i", str(image), "::many"], capture_output=True, text=True).stdout
-    if "file number 3.txt" in listing or listing.count("file number") != many - 1:
-        raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
     return f"10 MiB + {many + 1} files on a stick survived a reset (then behind a hub); fsck.fat clean, mcopy identical"
 
 

@@ -242,6 +242,18 @@ impl Port {
         Ok((port, sig))
     }
 
+    /// Runs an IDENTIFY command (`what` names it in errors) and returns its 512 bytes.
+    fn identify(&mut self, command: u8, what: &str) -> Result<[u8; 512], String> {
+        let fis = ata::fis(command, 0, 0, 0);
+        self.issue(&fis, None, false, 512).map_err(|e| match e {
+            Fault::Block(e) => format!("{what}: {}", e.message()),
+            Fault::Device(tfd) => format!("{what}: device error (TFD {tfd:#x})"),
+        })?;
+        let mut raw = [0u8; 512];
+        self.buf.read_bytes(0, &mut raw);
+        Ok(raw)
+    }
+
     /// Runs one command in slot 0: the command FIS, the ATAPI command block `packet` if
     /// any, and `bytes` of the bounce buffer moved to the device (`write`) or from it.
     /// Waits for it until the deadline. A timeout fails the port; a task-file error
@@ -359,13 +371,7 @@ pub struct AhciDisk {
 impl AhciDisk {
     /// Identifies the disk on a started port.
     fn new(mut port: Port) -> Result<Self, String> {
-        let fis = ata::fis(ata::IDENTIFY_DEVICE, 0, 0, 0);
-        port.issue(&fis, None, false, 512).map_err(|e| match e {
-            Fault::Block(e) => format!("IDENTIFY DEVICE: {}", e.message()),
-            Fault::Device(tfd) => format!("IDENTIFY DEVICE: device error (TFD {tfd:#x})"),
-        })?;
-        let mut raw = [0u8; 512];
-        port.buf.read_bytes(0, &mut raw);
+        let raw = port.identify(ata::IDENTIFY_DEVICE, "IDENTIFY DEVICE")?;
         let id = ata::parse_identify(&raw).map_err(|e| format!("IDENTIFY data refused: {e}"))?;
         Ok(Self { port, id })
     }
@@ -489,13 +495,7 @@ impl AhciCd {
     /// Identifies the drive on a started port, waits for its medium to be ready, and
     /// reads the medium's size. An empty drive is refused ("no medium").
     fn new(mut port: Port) -> Result<Self, String> {
-        let fis = ata::fis(ata::IDENTIFY_PACKET_DEVICE, 0, 0, 0);
-        port.issue(&fis, None, false, 512).map_err(|e| match e {
-            Fault::Block(e) => format!("IDENTIFY PACKET DEVICE: {}", e.message()),
-            Fault::Device(tfd) => format!("IDENTIFY PACKET DEVICE: device error (TFD {tfd:#x})"),
-        })?;
-        let mut raw = [0u8; 512];
-        port.buf.read_bytes(0, &mut raw);
+        let raw = port.identify(ata::IDENTIFY_PACKET_DEVICE, "IDENTIFY PACKET DEVICE")?;
         let id = ata::parse_identify_packet(&raw)
             .map_err(|e| format!("IDENTIFY PACKET DEVICE data refused: {e}"))?;
         if id.device_type != ata::DEVICE_TYPE_CD {

@@ -38,8 +38,8 @@ use xhci::context::{EndpointType, Input32Byte, Input64Byte, InputHandler, SlotHa
 use xhci::extended_capabilities::usb_legacy_support_capability::UsbLegacySupport;
 use xhci::extended_capabilities::xhci_supported_protocol::XhciSupportedProtocol;
 use xhci::registers::operational::PortStatusAndControlRegister;
-use xhci::ring::trb::event::{self, CompletionCode};
 use xhci::ring::trb::command;
+use xhci::ring::trb::event::{self, CompletionCode};
 
 /// How long a command may take (Address Device talks to the device: allow for slow ones).
 const COMMAND_TIMEOUT_MS: u64 = 1000;

@@ -2,8 +2,11 @@
 //!
 //! Two sources, each for what it does best. The CPU's timestamp counter is the cheapest
 //! clock there is (one instruction) and precise enough for boot-time and benchmark
-//! figures; it is calibrated once against the PIT, whose frequency is known
-//! (1.193182 MHz): timing a 10 ms PIT countdown tells us the TSC frequency. The tick
+//! figures. Its frequency comes from the CPU itself when CPUID says it (leaf 0x15: the
+//! crystal and the TSC's ratio to it; else leaf 0x16: the nominal base frequency, which the
+//! TSC runs at on the CPUs that report it), and otherwise from timing a short countdown of
+//! the PIT, whose frequency is known (1.193182 MHz), by short countdowns (every boot waits
+//! for them; see [`pit_tsc_hz`] for how they stay accurate). The tick
 //! counter, advanced by the PIT interrupt ([`tick`]), is what sleeps and timeouts wait on,
 //! because the executor wakes on every tick anyway.
 
@@ -38,17 +41,91 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// Measures the TSC frequency with PIT channel 2 (the speaker channel, gate via port
-/// 0x61, so the timer interrupt on channel 0 is untouched). Returns it in Hz.
-pub fn calibrate() -> u64 {
-    const MS: u64 = 10;
-    let count = (PIT_HZ * MS / 1000) as u16;
+/// Where the TSC frequency came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TscSource {
+    /// CPUID leaf 0x15: crystal frequency times the TSC/crystal ratio (exact).
+    CpuidCrystal,
+    /// CPUID leaf 0x16: the processor's base frequency in MHz (nominal).
+    CpuidBase,
+    /// Timed against a PIT countdown.
+    Pit,
+}
+
+impl TscSource {
+    /// How the boot log names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TscSource::CpuidCrystal => "from CPUID leaf 0x15",
+            TscSource::CpuidBase => "from CPUID leaf 0x16",
+            TscSource::Pit => "calibrated against the PIT",
+        }
+    }
+}
+
+/// Finds the TSC frequency (CPUID when it tells, else the PIT) and keeps it for the
+/// conversions below. Returns it in Hz with its source.
+pub fn calibrate() -> (u64, TscSource) {
+    let (hz, source) = match cpuid_tsc_hz() {
+        Some(found) => found,
+        None => (pit_tsc_hz(), TscSource::Pit),
+    };
+    // A missing PIT or a wildly wrong count: assume 1 GHz rather than divide by zero.
+    let hz = if hz < 1_000_000 { 1_000_000_000 } else { hz };
+    TSC_HZ.store(hz, Ordering::Relaxed);
+    (hz, source)
+}
+
+/// The TSC frequency as CPUID reports it, if it does.
+fn cpuid_tsc_hz() -> Option<(u64, TscSource)> {
+    use core::arch::x86_64::__cpuid;
+    let max_leaf = __cpuid(0).eax;
+    if max_leaf >= 0x15 {
+        // EAX/EBX: the TSC/crystal ratio; ECX: the crystal in Hz (0 when not reported).
+        let r = __cpuid(0x15);
+        if r.eax != 0 && r.ebx != 0 && r.ecx != 0 {
+            let hz = u64::from(r.ecx) * u64::from(r.ebx) / u64::from(r.eax);
+            return Some((hz, TscSource::CpuidCrystal));
+        }
+    }
+    if max_leaf >= 0x16 {
+        // EAX bits 15..0: base frequency in MHz (0 when not reported).
+        let mhz = __cpuid(0x16).eax & 0xffff;
+        if mhz != 0 {
+            return Some((u64::from(mhz) * 1_000_000, TscSource::CpuidBase));
+        }
+    }
+    None
+}
+
+/// Measures the TSC frequency against PIT channel 2. Returns it in Hz.
+///
+/// Countdowns of 0.25 ms and 1.25 ms, three of each, and the frequency from the difference
+/// of the shortest of each kind. The difference cancels what a countdown costs on top of
+/// its length (starting it, the poll that sees it end, the emulated PIT's own delays: ~1.5%
+/// of a lone 2 ms window under QEMU's software emulation), and the shortest of three drops
+/// a countdown stretched by an interrupted or descheduled (virtual) CPU, which only ever
+/// lengthens one. 4.5 ms in all, against a single 10 ms window before.
+fn pit_tsc_hz() -> u64 {
+    const SHORT: u16 = (PIT_HZ / 4000) as u16;
+    const LONG: u16 = (PIT_HZ * 5 / 4000) as u16;
+    let (mut short, mut long) = (u64::MAX, u64::MAX);
+    for _ in 0..3 {
+        short = short.min(pit_countdown(SHORT));
+        long = long.min(pit_countdown(LONG));
+    }
+    (long.saturating_sub(short) as u128 * PIT_HZ as u128 / u128::from(LONG - SHORT)) as u64
+}
+
+/// Counts `count` periods of the PIT down on channel 2 (the speaker channel, gated via port
+/// 0x61, so the timer interrupt on channel 0 is untouched). Returns the TSC ticks it took.
+fn pit_countdown(count: u16) -> u64 {
     let mut p61: Port<u8> = Port::new(0x61);
     let mut cmd: Port<u8> = Port::new(0x43);
     let mut ch2: Port<u8> = Port::new(0x42);
     // SAFETY: ports 0x42/0x43/0x61 are the PIT and the system control port on every PC;
     // channel 2 only drives the speaker, which we keep disconnected (bit 1 clear).
-    let hz = unsafe {
+    unsafe {
         let v = p61.read();
         p61.write((v & !0x02) | 0x01); // speaker off, gate on
         cmd.write(0b1011_0000); // channel 2, lo/hi byte, mode 0 (count down once)
@@ -62,13 +139,8 @@ pub fn calibrate() -> u64 {
         while p61.read() & 0x20 == 0 && spins < 50_000_000 {
             spins += 1;
         }
-        let end = rdtsc();
-        (end - start) * (1000 / MS)
-    };
-    // A missing PIT or a wildly wrong count: assume 1 GHz rather than divide by zero.
-    let hz = if hz < 1_000_000 { 1_000_000_000 } else { hz };
-    TSC_HZ.store(hz, Ordering::Relaxed);
-    hz
+        rdtsc().saturating_sub(start)
+    }
 }
 
 /// TSC ticks per second (at least 1).

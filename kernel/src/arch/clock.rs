@@ -5,8 +5,8 @@
 //! figures. Its frequency comes from the CPU itself when CPUID says it (leaf 0x15: the
 //! crystal and the TSC's ratio to it; else leaf 0x16: the nominal base frequency, which the
 //! TSC runs at on the CPUs that report it), and otherwise from timing a short countdown of
-//! the PIT, whose frequency is known (1.193182 MHz), by short countdowns (every boot waits
-//! for them; see [`pit_tsc_hz`] for how they stay accurate). The tick
+//! the PIT, whose frequency is known (1.193182 MHz), by a 5 ms countdown (every boot waits
+//! for it; see [`pit_tsc_hz`] for its accuracy). The tick
 //! counter, advanced by the PIT interrupt ([`tick`]), is what sleeps and timeouts wait on,
 //! because the executor wakes on every tick anyway.
 
@@ -58,7 +58,7 @@ impl TscSource {
         match self {
             TscSource::CpuidCrystal => "from CPUID leaf 0x15",
             TscSource::CpuidBase => "from CPUID leaf 0x16",
-            TscSource::Pit => "calibrated against the PIT",
+            TscSource::Pit => "calibrated against a 5 ms PIT countdown",
         }
     }
 }
@@ -98,23 +98,22 @@ fn cpuid_tsc_hz() -> Option<(u64, TscSource)> {
     None
 }
 
-/// Measures the TSC frequency against PIT channel 2. Returns it in Hz.
+/// Measures the TSC frequency against PIT channel 2: one 5 ms countdown. Returns it in Hz.
 ///
-/// Countdowns of 0.25 ms and 1.25 ms, three of each, and the frequency from the difference
-/// of the shortest of each kind. The difference cancels what a countdown costs on top of
-/// its length (starting it, the poll that sees it end, the emulated PIT's own delays: ~1.5%
-/// of a lone 2 ms window under QEMU's software emulation), and the shortest of three drops
-/// a countdown stretched by an interrupted or descheduled (virtual) CPU, which only ever
-/// lengthens one. 4.5 ms in all, against a single 10 ms window before.
+/// The window trades boot time against accuracy. Measured under QEMU's software emulation
+/// (5 boots each; the host's TSC runs at 2300 MHz): one 10 ms countdown read 2304-2308 MHz,
+/// one 5 ms countdown 2315-2318 (one boot 2338), about 0.7% high: starting the countdown and
+/// the poll that sees it end cost ~35 us however long it is. Shorter windows were worse:
+/// the difference of 0.25 and 1.25 ms countdowns (shortest of three each) spread over
+/// 2298-2342, as a poll of the emulated PIT now and then waits for the emulator's own lock,
+/// and a warm-up countdown before the measured one made it read 1.5-3% high. Figures that
+/// use the TSC are ratios or far noisier than 1%, so 5 ms it is; many Intel CPUs answer
+/// through CPUID instead.
 fn pit_tsc_hz() -> u64 {
-    const SHORT: u16 = (PIT_HZ / 4000) as u16;
-    const LONG: u16 = (PIT_HZ * 5 / 4000) as u16;
-    let (mut short, mut long) = (u64::MAX, u64::MAX);
-    for _ in 0..3 {
-        short = short.min(pit_countdown(SHORT));
-        long = long.min(pit_countdown(LONG));
-    }
-    (long.saturating_sub(short) as u128 * PIT_HZ as u128 / u128::from(LONG - SHORT)) as u64
+    const COUNT: u16 = (PIT_HZ / 200) as u16;
+    let ticks = pit_countdown(COUNT);
+    // The countdown lasted COUNT / PIT_HZ seconds.
+    (ticks as u128 * PIT_HZ as u128 / u128::from(COUNT)) as u64
 }
 
 /// Counts `count` periods of the PIT down on channel 2 (the speaker channel, gated via port

@@ -74,7 +74,7 @@ pub fn init() -> boot::BootInfo {
     // Serial first: it needs nothing and is the one output that always works.
     drivers::serial::init();
     // The TSC frequency, so that every log line below carries a correct time stamp.
-    let hz = arch::clock::calibrate();
+    let (hz, tsc_source) = arch::clock::calibrate();
     support::bench::boot_phase("clock calibration");
     // The Limine answers, copied before anything can reuse bootloader memory.
     let boot = match boot::collect() {
@@ -111,9 +111,10 @@ pub fn init() -> boot::BootInfo {
     log!("idt: exception handlers installed");
     support::bench::boot_phase("cpu tables");
     log!(
-        "time: TSC at {}.{:03} MHz (calibrated against the PIT)",
+        "time: TSC at {}.{:03} MHz ({})",
         hz / 1_000_000,
-        (hz / 1000) % 1000
+        (hz / 1000) % 1000,
+        tsc_source.describe()
     );
     arch::clock::set_realtime(drivers::rtc::now().unix_seconds());
     // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
@@ -412,7 +413,11 @@ mod tests {
         let wide = fake_framebuffer(&mut buf, 200, 64, 640 * 4, true);
         let (cols, rows) = console::init(Some(&wide)).expect("a wide pitch works");
         assert!(cols >= 1 && rows >= 1);
-        crate::print!("hello, odd framebuffer\n");
+        crate::print!("hello, ");
+        // Text printed before the shadow is drawn when it starts.
+        assert!(buf.iter().all(|&p| p == 0x00ab_cdef), "nothing drawn early");
+        assert!(console::enable_shadow());
+        crate::print!("odd framebuffer\n");
         assert!(
             buf.chunks(640)
                 .all(|row| row[200..].iter().all(|&p| p == 0x00ab_cdef))
@@ -422,6 +427,8 @@ mod tests {
                 .any(|row| row[..200].iter().any(|&p| p != 0x00ab_cdef))
         );
         // Back to the real screen (or none), as the boot set it up.
-        let _ = console::init(crate::framebuffer().as_ref());
+        if console::init(crate::framebuffer().as_ref()).is_ok() {
+            console::enable_shadow();
+        }
     }
 }

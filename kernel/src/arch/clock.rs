@@ -2,8 +2,11 @@
 //!
 //! Two sources, each for what it does best. The CPU's timestamp counter is the cheapest
 //! clock there is (one instruction) and precise enough for boot-time and benchmark
-//! figures; it is calibrated once against the PIT, whose frequency is known
-//! (1.193182 MHz): timing a 10 ms PIT countdown tells us the TSC frequency. The tick
+//! figures. Its frequency comes from the CPU itself when CPUID says it (leaf 0x15: the
+//! crystal and the TSC's ratio to it; else leaf 0x16: the nominal base frequency, which the
+//! TSC runs at on the CPUs that report it), and otherwise from timing a short countdown of
+//! the PIT, whose frequency is known (1.193182 MHz), by a 5 ms countdown (every boot waits
+//! for it; see [`pit_tsc_hz`] for its accuracy). The tick
 //! counter, advanced by the PIT interrupt ([`tick`]), is what sleeps and timeouts wait on,
 //! because the executor wakes on every tick anyway.
 
@@ -38,17 +41,90 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// Measures the TSC frequency with PIT channel 2 (the speaker channel, gate via port
-/// 0x61, so the timer interrupt on channel 0 is untouched). Returns it in Hz.
-pub fn calibrate() -> u64 {
-    const MS: u64 = 10;
-    let count = (PIT_HZ * MS / 1000) as u16;
+/// Where the TSC frequency came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TscSource {
+    /// CPUID leaf 0x15: crystal frequency times the TSC/crystal ratio (exact).
+    CpuidCrystal,
+    /// CPUID leaf 0x16: the processor's base frequency in MHz (nominal).
+    CpuidBase,
+    /// Timed against a PIT countdown.
+    Pit,
+}
+
+impl TscSource {
+    /// How the boot log names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TscSource::CpuidCrystal => "from CPUID leaf 0x15",
+            TscSource::CpuidBase => "from CPUID leaf 0x16",
+            TscSource::Pit => "calibrated against a 5 ms PIT countdown",
+        }
+    }
+}
+
+/// Finds the TSC frequency (CPUID when it tells, else the PIT) and keeps it for the
+/// conversions below. Returns it in Hz with its source.
+pub fn calibrate() -> (u64, TscSource) {
+    let (hz, source) = match cpuid_tsc_hz() {
+        Some(found) => found,
+        None => (pit_tsc_hz(), TscSource::Pit),
+    };
+    // A missing PIT or a wildly wrong count: assume 1 GHz rather than divide by zero.
+    let hz = if hz < 1_000_000 { 1_000_000_000 } else { hz };
+    TSC_HZ.store(hz, Ordering::Relaxed);
+    (hz, source)
+}
+
+/// The TSC frequency as CPUID reports it, if it does.
+fn cpuid_tsc_hz() -> Option<(u64, TscSource)> {
+    use core::arch::x86_64::__cpuid;
+    let max_leaf = __cpuid(0).eax;
+    if max_leaf >= 0x15 {
+        // EAX/EBX: the TSC/crystal ratio; ECX: the crystal in Hz (0 when not reported).
+        let r = __cpuid(0x15);
+        if r.eax != 0 && r.ebx != 0 && r.ecx != 0 {
+            let hz = u64::from(r.ecx) * u64::from(r.ebx) / u64::from(r.eax);
+            return Some((hz, TscSource::CpuidCrystal));
+        }
+    }
+    if max_leaf >= 0x16 {
+        // EAX bits 15..0: base frequency in MHz (0 when not reported).
+        let mhz = __cpuid(0x16).eax & 0xffff;
+        if mhz != 0 {
+            return Some((u64::from(mhz) * 1_000_000, TscSource::CpuidBase));
+        }
+    }
+    None
+}
+
+/// Measures the TSC frequency against PIT channel 2: one 5 ms countdown. Returns it in Hz.
+///
+/// The window trades boot time against accuracy. Measured under QEMU's software emulation
+/// (5 boots each; the host's TSC runs at 2300 MHz): one 10 ms countdown read 2304-2308 MHz,
+/// one 5 ms countdown 2315-2318 (one boot 2338), about 0.7% high: starting the countdown and
+/// the poll that sees it end cost ~35 us however long it is. Shorter windows were worse:
+/// the difference of 0.25 and 1.25 ms countdowns (shortest of three each) spread over
+/// 2298-2342, as a poll of the emulated PIT now and then waits for the emulator's own lock,
+/// and a warm-up countdown before the measured one made it read 1.5-3% high. Figures that
+/// use the TSC are ratios or far noisier than 1%, so 5 ms it is; many Intel CPUs answer
+/// through CPUID instead.
+fn pit_tsc_hz() -> u64 {
+    const COUNT: u16 = (PIT_HZ / 200) as u16;
+    let ticks = pit_countdown(COUNT);
+    // The countdown lasted COUNT / PIT_HZ seconds.
+    (ticks as u128 * PIT_HZ as u128 / u128::from(COUNT)) as u64
+}
+
+/// Counts `count` periods of the PIT down on channel 2 (the speaker channel, gated via port
+/// 0x61, so the timer interrupt on channel 0 is untouched). Returns the TSC ticks it took.
+fn pit_countdown(count: u16) -> u64 {
     let mut p61: Port<u8> = Port::new(0x61);
     let mut cmd: Port<u8> = Port::new(0x43);
     let mut ch2: Port<u8> = Port::new(0x42);
     // SAFETY: ports 0x42/0x43/0x61 are the PIT and the system control port on every PC;
     // channel 2 only drives the speaker, which we keep disconnected (bit 1 clear).
-    let hz = unsafe {
+    unsafe {
         let v = p61.read();
         p61.write((v & !0x02) | 0x01); // speaker off, gate on
         cmd.write(0b1011_0000); // channel 2, lo/hi byte, mode 0 (count down once)
@@ -62,13 +138,8 @@ pub fn calibrate() -> u64 {
         while p61.read() & 0x20 == 0 && spins < 50_000_000 {
             spins += 1;
         }
-        let end = rdtsc();
-        (end - start) * (1000 / MS)
-    };
-    // A missing PIT or a wildly wrong count: assume 1 GHz rather than divide by zero.
-    let hz = if hz < 1_000_000 { 1_000_000_000 } else { hz };
-    TSC_HZ.store(hz, Ordering::Relaxed);
-    hz
+        rdtsc().saturating_sub(start)
+    }
 }
 
 /// TSC ticks per second (at least 1).

@@ -212,6 +212,36 @@ unsafe fn copy_to_video(src: *const u32, dst: *mut u32, n: usize) {
     }
 }
 
+/// Fills pixels (video memory or the console's shadow) with `px` by aligned 64-bit stores,
+/// sixteen pixels per loop iteration, volatile so the compiler keeps them as stores:
+/// `fill` may become `rep stos`, which QEMU's software emulation runs one element per
+/// step. See [`copy_to_video`].
+pub fn fill_pixels(dst: &mut [u32], px: u32) {
+    let pair = u64::from(px) | u64::from(px) << 32;
+    let n = dst.len();
+    let p = dst.as_mut_ptr();
+    let mut i = 0;
+    if !(p as usize).is_multiple_of(8) && n > 0 {
+        // SAFETY: pixel 0 is within `dst` (n > 0) and aligned for a u32.
+        unsafe { p.write_volatile(px) };
+        i = 1;
+    }
+    while i + 16 <= n {
+        for k in (0..16).step_by(2) {
+            // SAFETY: pixels i + k and i + k + 1 are below n, so within `dst`; p + i is
+            // 8-byte aligned (after the first pixel, if that one was not), and so is every
+            // even pixel after it.
+            unsafe { p.add(i + k).cast::<u64>().write_volatile(pair) };
+        }
+        i += 16;
+    }
+    while i < n {
+        // SAFETY: pixel i is below n, within `dst`.
+        unsafe { p.add(i).write_volatile(px) };
+        i += 1;
+    }
+}
+
 /// A rectangle of 32-bit pixels in the framebuffer's native format.
 pub struct Surface<'a> {
     pub pixels: &'a mut [u32],
@@ -232,7 +262,7 @@ impl Surface<'_> {
         }
         for yy in y.min(self.height)..y1 {
             let row = yy * self.stride;
-            self.pixels[row + x..row + x1].fill(px);
+            fill_pixels(&mut self.pixels[row + x..row + x1], px);
         }
     }
 }

@@ -8,11 +8,12 @@
 //! mapped in 2 MiB pages (4 KiB pages only where no aligned 2 MiB block is free) and grows
 //! in whole 2 MiB steps, so setting it up does not take longer the more RAM there is.
 //!
-//! Small allocations (up to 2 KiB) are served from per-size-class free lists in front of the
+//! Small allocations (up to 4 KiB) are served from per-size-class free lists in front of the
 //! linked list: a freed small block goes onto its class's list and the next allocation of
 //! that class takes it back in O(1), instead of a first-fit walk over a long free list
-//! (`make bench`: see BENCHMARKS.md). Class blocks are carved from 4 KiB chunks and stay
-//! cached in their class once freed.
+//! (`make bench`: see BENCHMARKS.md). Class blocks are carved from 16 KiB chunks and stay
+//! cached in their class once freed. The fast path takes the lock, finds the class with a
+//! count of leading zeros and pops or pushes one list head; no other shared state.
 //!
 //! Locks, in order: heap, then frames, then page tables. Interrupt handlers never allocate,
 //! so none of them can be held when an interrupt arrives and needs it.
@@ -31,15 +32,21 @@ pub const HEAP_START: u64 = 0xffff_e000_0000_0000;
 /// page, and steps are whole 2 MiB pages so the heap's end stays 2 MiB aligned.
 const MIN_GROWTH: usize = 2 << 20;
 
-/// Size classes for small blocks: each block is its class size, aligned to it.
-const CLASSES: [usize; 8] = [16, 32, 64, 128, 256, 512, 1024, 2048];
-/// Class blocks are carved from chunks of this size (and alignment).
-const CHUNK: usize = 4096;
+/// Size classes for small blocks: each block is its class size, aligned to it. Powers of
+/// two from 16 B, so that the class of a size is a count of leading zeros.
+const CLASSES: [usize; 9] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+/// Class blocks are carved from chunks of this size, aligned to the largest class.
+const CHUNK: usize = 16 * 1024;
+/// Alignment of a chunk (so every block in it is aligned to its class size).
+const CHUNK_ALIGN: usize = CLASSES[CLASSES.len() - 1];
 
 /// The size class serving `layout`, if it is small enough.
 fn class_of(layout: Layout) -> Option<usize> {
-    let need = layout.size().max(layout.align());
-    CLASSES.iter().position(|&c| need <= c)
+    let need = layout.size().max(layout.align()).max(CLASSES[0]);
+    // ceil(log2(need)) - log2(16), for need >= 16.
+    let ci =
+        (usize::BITS - (need - 1).leading_zeros()) as usize - CLASSES[0].trailing_zeros() as usize;
+    (ci < CLASSES.len()).then_some(ci)
 }
 
 /// Heap statistics (what `mem` shows).
@@ -155,38 +162,56 @@ impl GrowingHeap {
             self.growths.fetch_add(1, Ordering::Relaxed);
             result = st.heap.allocate_first_fit(layout);
         }
+        // Only the linked list's use changes the peak (class blocks are counted as used
+        // while cached), so the statistic costs nothing on the size-class fast path. A
+        // load and a store, not an atomic read-modify-write: the heap's lock is held.
+        let used = st.heap.used();
+        if result.is_ok() && used > self.peak.load(Ordering::Relaxed) {
+            self.peak.store(used, Ordering::Relaxed);
+        }
         result
     }
 
-    /// A block of size class `ci`: from its free list, else from a fresh chunk (or, when
-    /// no whole chunk is left, a single class-sized block).
+    /// A block of size class `ci`: from its free list, else (see [`Self::refill`]) from a
+    /// fresh chunk.
+    #[inline]
     fn allocate_small(&self, st: &mut State, ci: usize) -> Result<NonNull<u8>, ()> {
-        let size = CLASSES[ci];
-        if st.free[ci] == 0 {
-            let chunk = Layout::from_size_align(CHUNK, CHUNK).map_err(|_| ())?;
-            match self.allocate(st, chunk) {
-                Ok(p) => {
-                    let base = p.as_ptr() as usize;
-                    for block in (0..CHUNK / size).rev().map(|i| base + i * size) {
-                        // SAFETY: `block` is a `size`-byte, `size`-aligned piece of the chunk
-                        // just allocated for this class; nothing else references it.
-                        unsafe { (block as *mut usize).write(st.free[ci]) };
-                        st.free[ci] = block;
-                    }
-                    st.cached += CHUNK;
-                }
-                Err(()) => {
-                    let single = Layout::from_size_align(size, size).map_err(|_| ())?;
-                    return self.allocate(st, single);
-                }
-            }
-        }
         let block = st.free[ci];
+        if block == 0 {
+            return self.refill(st, ci);
+        }
         // SAFETY: `block` is the head of the class list: a free, class-aligned block whose
         // first word holds the next free block's address.
         st.free[ci] = unsafe { (block as *const usize).read() };
-        st.cached -= size;
+        st.cached -= CLASSES[ci];
         NonNull::new(block as *mut u8).ok_or(())
+    }
+
+    /// The empty-list path of [`Self::allocate_small`], kept out of line: carves a fresh
+    /// chunk into the class list and takes its first block, or, when no whole chunk is
+    /// left, allocates a single class-sized block.
+    #[cold]
+    #[inline(never)]
+    fn refill(&self, st: &mut State, ci: usize) -> Result<NonNull<u8>, ()> {
+        let size = CLASSES[ci];
+        let chunk = Layout::from_size_align(CHUNK, CHUNK_ALIGN).map_err(|_| ())?;
+        match self.allocate(st, chunk) {
+            Ok(p) => {
+                let base = p.as_ptr() as usize;
+                for block in (0..CHUNK / size).rev().map(|i| base + i * size) {
+                    // SAFETY: `block` is a `size`-byte, `size`-aligned piece of the chunk
+                    // just allocated for this class; nothing else references it.
+                    unsafe { (block as *mut usize).write(st.free[ci]) };
+                    st.free[ci] = block;
+                }
+                st.cached += CHUNK;
+                self.allocate_small(st, ci)
+            }
+            Err(()) => {
+                let single = Layout::from_size_align(size, size).map_err(|_| ())?;
+                self.allocate(st, single)
+            }
+        }
     }
 }
 
@@ -202,10 +227,7 @@ unsafe impl GlobalAlloc for GrowingHeap {
             None => self.allocate(&mut st, layout),
         };
         match result {
-            Ok(p) => {
-                self.peak.fetch_max(st.heap.used(), Ordering::Relaxed);
-                p.as_ptr()
-            }
+            Ok(p) => p.as_ptr(),
             Err(()) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 self.last_failed.store(layout.size(), Ordering::Relaxed);
@@ -263,5 +285,27 @@ impl core::fmt::Display for HeapStats {
             self.cap / 1024,
             self.growths
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CLASSES, class_of};
+    use core::alloc::Layout;
+
+    /// The bit arithmetic picks the smallest class that holds the size and the alignment,
+    /// and none past the largest.
+    #[test_case]
+    fn class_is_the_smallest_that_fits() {
+        for size in 1..=5000 {
+            for align in [1, 8, 16, 64, 4096, 8192] {
+                let Ok(layout) = Layout::from_size_align(size, align) else {
+                    continue;
+                };
+                let need = size.max(align);
+                let want = CLASSES.iter().position(|&c| need <= c);
+                assert_eq!(class_of(layout), want, "size {size} align {align}");
+            }
+        }
     }
 }

@@ -239,10 +239,13 @@ pub fn map_mmio(phys: u64, len: u64) -> Result<VirtAddr, MapToError<Size4KiB>> {
     for i in 0..pages {
         let page = Page::<Size4KiB>::containing_address(VirtAddr::new(start + i * 4096));
         let frame = PhysFrame::containing_address(PhysAddr::new(first + i * 4096));
+        // No TLB flush: the page was never mapped (the window only grows and nothing in
+        // it is unmapped), and x86 does not cache translations of not-present pages; an
+        // `invlpg` per page adds up, as the PCI scan maps 256 pages per bus.
         // SAFETY: the page lies in the MMIO window, which nothing else maps, above every
         // address handed out before (`MMIO_NEXT` only grows); the frame is device memory
         // that the allocator never hands out, so no existing reference can alias it.
-        unsafe { m.map_to(page, frame, flags, &mut KernelFrames) }?.flush();
+        unsafe { m.map_to(page, frame, flags, &mut KernelFrames) }?.ignore();
     }
     Ok(VirtAddr::new(start + (phys - first)))
 }

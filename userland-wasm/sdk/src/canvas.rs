@@ -42,6 +42,20 @@ impl<const W: usize, const H: usize> Canvas<W, H> {
         wasm_abi::clip_point(x, y, Self::WIDTH, Self::HEIGHT).map(|(x, y)| self.px[y][x])
     }
 
+    /// Pixel row `y`, to write whole rows at once (e.g. a row of cells built in one pass
+    /// and then copied down with [`Canvas::copy_row`]); `None` outside the canvas.
+    pub fn row_mut(&mut self, y: i32) -> Option<&mut [u32; W]> {
+        usize::try_from(y).ok().and_then(|y| self.px.get_mut(y))
+    }
+
+    /// Copies pixel row `from` over row `to` (one `memory.copy`); rows outside are ignored.
+    pub fn copy_row(&mut self, from: i32, to: i32) {
+        let inside = |v: i32| usize::try_from(v).ok().filter(|&v| v < H);
+        if let (Some(from), Some(to)) = (inside(from), inside(to)) {
+            self.px.copy_within(from..from + 1, to);
+        }
+    }
+
     /// Fills the whole canvas.
     pub fn clear(&mut self, color: u32) {
         fill_span(self.px.as_flattened_mut(), color);
@@ -216,6 +230,19 @@ impl<const W: usize, const H: usize> Canvas<W, H> {
         for p in head.iter_mut().chain(tail) {
             *p = one(*p);
         }
+        if keep.is_power_of_two() {
+            // keep = 2^k: each channel times keep, over 256, is the channel shifted right by
+            // 8 - k, the same result as the multiplication for half the interpreted work (the
+            // default banner keeps 128). The mask drops the bits shifted in from the
+            // neighbouring channel and clears the unused top byte, as `one` does.
+            let shift = 8 - keep.trailing_zeros();
+            let byte = u64::from(0xffu32 >> shift);
+            let mask = byte * 0x0001_0101_0001_0101;
+            for p in pairs {
+                *p = (*p >> shift) & mask;
+            }
+            return;
+        }
         const RB: u64 = 0x00ff_00ff_00ff_00ff;
         const G: u64 = 0x0000_ff00_0000_ff00;
         for p in pairs {
@@ -283,14 +310,15 @@ pub struct BannerStyle {
 
 impl BannerStyle {
     /// Both lines in `color`, the title's top at y = 80 and the hint's at y = 112 (on the
-    /// 200-pixel-high [`Screen`]), over a band of the picture dimmed to 110/256.
+    /// 200-pixel-high [`Screen`]), over a band of the picture dimmed to half (128/256, the fast
+    /// case of [`Canvas::dim`]).
     pub const fn new(color: u32) -> Self {
         BannerStyle {
             title_y: 80,
             hint_y: 112,
             title_color: color,
             hint_color: color,
-            keep: 110,
+            keep: 128,
         }
     }
 
@@ -341,6 +369,20 @@ mod tests {
             c.rect(v, v, 4, 4, 4);
             c.text(v, v, "HI 42", 5, 3);
         }
+    }
+
+    #[test]
+    fn rows_by_hand_and_copied() {
+        let mut c = Small::new();
+        assert!(c.row_mut(-1).is_none() && c.row_mut(10).is_none());
+        c.row_mut(2).unwrap()[3] = 5;
+        c.copy_row(2, 7);
+        assert_eq!(c.get(3, 7), Some(5));
+        assert_eq!(c.get(3, 6), Some(0));
+        for (from, to) in [(-1, 0), (0, -1), (10, 0), (0, 10), (i32::MIN, i32::MAX)] {
+            c.copy_row(from, to);
+        }
+        assert_eq!(c.pixels().iter().filter(|p| **p == 5).count(), 2);
     }
 
     #[test]
@@ -397,7 +439,7 @@ mod tests {
         c.clear(0x808080);
         // Title rows 50..71, hint rows 80..87: the band is 38..99.
         c.banner("", "", BannerStyle::new(0xffffff).at(50, 80));
-        let dimmed = (0x80 * 110) >> 8;
+        let dimmed = 0x80 / 2;
         let grey = |v: u32| Some(v << 16 | v << 8 | v);
         assert_eq!(c.get(0, 37), grey(0x80));
         assert_eq!(c.get(0, 38), grey(dimmed));
@@ -447,10 +489,11 @@ mod tests {
         let mut c = Box::new(Canvas::<7, 3>::new());
         for y in 0..3 {
             for x in 0..7 {
-                c.pixel(x, y, rng.next_u32() & 0xffffff);
+                // Top bytes set too: every path must clear them.
+                c.pixel(x, y, rng.next_u32());
             }
         }
-        for keep in [0, 1, 110, 255, 256, 1000] {
+        for keep in [0, 1, 2, 64, 110, 128, 255, 256, 1000] {
             let before: std::vec::Vec<u32> = c.pixels().to_vec();
             c.dim(keep);
             let k = keep.min(256);

@@ -73,6 +73,37 @@ pub struct Console {
     bg: Rgb,
     bold: bool,
     cursor_shown: bool,
+    /// Text printed before the RAM shadow exists, drawn once it does (or on screen directly
+    /// when it cannot: no memory, an emergency, too much text). `None` once drawn.
+    early: Option<EarlyText>,
+}
+
+/// Text kept until the console can draw it: drawing straight into video memory is the slow
+/// path (every store to it is tracked by the emulator, ~1.5 ms per boot-log line under
+/// QEMU's software emulation, and the screen would have to be cleared first), while drawing
+/// the same text into the shadow later costs next to nothing and reaches the screen with
+/// the one copy the shadow makes anyway.
+struct EarlyText {
+    bytes: [u8; EARLY_TEXT],
+    len: usize,
+}
+
+/// Bytes of text kept before the shadow exists (the boot log to that point is ~1.5 KiB).
+const EARLY_TEXT: usize = 4096;
+
+impl EarlyText {
+    /// Appends `s`; false (nothing appended) if it does not fit.
+    fn push(&mut self, s: &str) -> bool {
+        let end = self.len + s.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(s.as_bytes());
+                self.len = end;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Console {
@@ -84,8 +115,7 @@ impl Console {
         if cols == 0 || rows == 0 {
             return Err("the framebuffer is smaller than one character");
         }
-        let (w, h) = (fb.width, fb.height);
-        let mut c = Self {
+        let c = Self {
             rows: TextRows::new(fb, glyphs.cell_h, rows),
             glyphs,
             parser: Parser::new(),
@@ -96,17 +126,39 @@ impl Console {
             bg: DEFAULT_BG,
             bold: false,
             cursor_shown: false,
+            early: Some(EarlyText {
+                bytes: [0; EARLY_TEXT],
+                len: 0,
+            }),
         };
-        // The text rows are cleared by `clear`; only the strip below them needs painting
-        // here (each pixel of video memory written once).
-        let text_h = rows * c.glyphs.cell_h;
-        c.rows
+        // Nothing is drawn yet: see `EarlyText`.
+        Ok(c)
+    }
+
+    /// Clears the screen (text rows and the strip below them) and draws the early text:
+    /// the console's start, on the shadow once there is one, else on video memory.
+    fn draw_early(&mut self) {
+        let Some(early) = self.early.take() else {
+            return;
+        };
+        let (w, h) = (self.rows.fb.width, self.rows.fb.height);
+        let text_h = self.rows.rows * self.glyphs.cell_h;
+        self.rows
             .fb
             .surface()
             .fill_rect(0, text_h, w, h.saturating_sub(text_h), DEFAULT_BG);
-        c.clear();
-        c.show_cursor();
-        Ok(c)
+        if self.rows.has_shadow() {
+            // A new shadow is all background already: only every row must reach the screen.
+            (self.col, self.row) = (0, 0);
+            self.rows.mark_dirty(0, self.rows.rows);
+        } else {
+            self.clear();
+        }
+        // Whole pieces of `str` were appended, so the bytes are UTF-8; a failure would
+        // only lose the early text.
+        let text = core::str::from_utf8(&early.bytes[..early.len]).unwrap_or("");
+        self.draw(text);
+        self.flush();
     }
 
     /// Columns and rows of text.
@@ -133,7 +185,15 @@ impl Console {
 
     /// Starts drawing into a RAM shadow of the screen (needs the heap).
     pub fn enable_shadow(&mut self) -> bool {
-        self.rows.enable_shadow(self.row + 1, self.bg)
+        // Before the early text is drawn the screen holds nothing of ours: no row to copy.
+        let used = if self.early.is_some() {
+            0
+        } else {
+            self.row + 1
+        };
+        let ok = self.rows.enable_shadow(used, self.bg);
+        self.draw_early();
+        ok
     }
 
     /// Redraws the whole screen from the shadow (after a game used the framebuffer).
@@ -247,6 +307,7 @@ impl Console {
 
     /// Writes text (with ANSI sequences) to the screen only, and shows it at once.
     pub fn write_screen(&mut self, s: &str) {
+        self.draw_early();
         self.draw(s);
         self.flush();
     }
@@ -254,6 +315,13 @@ impl Console {
     /// Draws text (with ANSI sequences) into the text rows without copying them to video
     /// memory yet: [`Console::flush`] does that, once for everything drawn since.
     pub fn draw(&mut self, s: &str) {
+        if let Some(early) = self.early.as_mut() {
+            if early.push(s) {
+                return;
+            }
+            // Too much text before the shadow: show it directly from now on.
+            self.draw_early();
+        }
         self.hide_cursor();
         for c in s.chars() {
             if let Some(action) = self.parser.feed(c) {

@@ -14,7 +14,7 @@
 //! the "4K aliasing" of loads behind stores. So the shadow starts at an address whose
 //! distance to the framebuffer is an odd number of pages plus half a page ([`SKEW_BYTES`]).
 
-use crate::drivers::framebuffer::{Framebuffer, Rgb};
+use crate::drivers::framebuffer::{Framebuffer, Rgb, fill_pixels};
 use alloc::vec::Vec;
 
 /// Distance from the framebuffer to the shadow, modulo [`SKEW_PERIOD`] bytes (see the
@@ -83,6 +83,11 @@ impl TextRows {
                 (&mut surface.pixels[start..start + cell_h * stride], stride)
             }
         }
+    }
+
+    /// Whether the rows live in a RAM shadow.
+    pub fn has_shadow(&self) -> bool {
+        self.shadow.is_some()
     }
 
     pub fn mark_dirty(&mut self, r0: usize, r1: usize) {
@@ -176,7 +181,7 @@ impl TextRows {
         let (cell_h, width) = (self.cell_h, self.fb.width);
         let (px, stride) = self.row_pixels(r);
         for dy in 0..cell_h {
-            px[dy * stride + x0..dy * stride + width].fill(bg);
+            fill_pixels(&mut px[dy * stride + x0..dy * stride + width], bg);
         }
         self.mark_dirty(r, r + 1);
     }

@@ -51,36 +51,50 @@ impl Life {
         self.population = self.cells.iter().flatten().filter(|c| **c > 0).count() as u32;
     }
 
-    /// One generation. Written for the interpreter: the live neighbours of a cell are the
-    /// column sums (live cells in the rows above, at and below) of its left, own and right
-    /// columns, minus itself, so each cell costs three column sums shared by its neighbours
-    /// instead of eight lookups with wrap-around arithmetic; the population is counted on
-    /// the way.
+    /// One generation. Written for the interpreter, eight cells per 64-bit word (SWAR): a
+    /// word's bytes are eight cells' ages, `alive` turns them into 0/1 bytes, the column sums
+    /// (rows above, at and below) of eight cells are one addition of three such words, and the
+    /// 3x3 totals add the column sums shifted one byte left and right (the byte that crosses
+    /// into the neighbouring word, wrapping at the row's ends, comes from that word). A cell
+    /// lives on with a total of 3 or 4 (itself included) and is born with 3; its age then
+    /// counts up, saturating at 255. No byte can carry into the next: totals are at most 9.
+    /// About 15x less interpreted work than a loop over single cells.
     fn step(&mut self) {
+        const WORDS: usize = W / 8;
+        const _: () = assert!(W % 8 == 0, "rows are whole words");
+        let word = |row: &[u8; W], i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&row[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(b)
+        };
         let mut population = 0;
-        let mut sums = [0u8; W];
+        let mut sums = [0u64; WORDS];
         for y in 0..H {
             let (up, row, down) = (
                 &self.cells[(y + H - 1) % H],
                 &self.cells[y],
                 &self.cells[(y + 1) % H],
             );
-            for (x, s) in sums.iter_mut().enumerate() {
-                *s = u8::from(up[x] > 0) + u8::from(row[x] > 0) + u8::from(down[x] > 0);
+            for (i, s) in sums.iter_mut().enumerate() {
+                *s = alive(word(up, i)) + alive(word(row, i)) + alive(word(down, i));
             }
             let next = &mut self.next[y];
-            for x in 0..W {
-                let left = sums[if x == 0 { W - 1 } else { x - 1 }];
-                let right = sums[if x + 1 == W { 0 } else { x + 1 }];
-                let age = row[x];
-                let n = left + sums[x] + right - u8::from(age > 0);
-                let new = match (age > 0, n) {
-                    (true, 2) | (true, 3) => age.saturating_add(1),
-                    (false, 3) => 1,
-                    _ => 0,
-                };
-                next[x] = new;
-                population += u32::from(new > 0);
+            for i in 0..WORDS {
+                let s = sums[i];
+                let before = sums[if i == 0 { WORDS - 1 } else { i - 1 }];
+                let after = sums[if i + 1 == WORDS { 0 } else { i + 1 }];
+                // The left neighbour of byte k is byte k-1 (little-endian: one byte up).
+                let left = (s << 8) | (before >> 56);
+                let right = (s >> 8) | (after << 56);
+                let total = left + s + right;
+                let age = word(row, i);
+                let lives = is(total, 3) | (is(total, 4) & alive(age));
+                let keep = lives * 0xff;
+                // +1 where the age is below 255 (dead cells: 0 + 1, a birth).
+                let inc = nonzero(!age);
+                let new = (age + inc) & keep;
+                next[i * 8..i * 8 + 8].copy_from_slice(&new.to_le_bytes());
+                population += lives.count_ones();
             }
         }
         core::mem::swap(&mut self.cells, &mut self.next);
@@ -156,13 +170,25 @@ impl Game for Life {
 
     fn draw(&self, c: &mut Screen, now: i64) {
         c.clear(BG);
+        // Row by row: the first pixel row of a row of cells is written in one pass, the
+        // other two copied from it (a cell is 3x3 pixels with a 1-pixel gap).
         for (y, row) in self.cells.iter().enumerate() {
+            let py = TOP + y as i32 * CELL;
+            if row.iter().all(|age| *age == 0) {
+                continue;
+            }
+            let Some(line) = c.row_mut(py) else { continue };
             for (x, age) in row.iter().enumerate() {
                 if *age > 0 {
-                    let px = x as i32 * CELL;
-                    let py = TOP + y as i32 * CELL;
-                    c.fill_rect(px, py, CELL - 1, CELL - 1, age_color(*age));
+                    let color = age_color(*age);
+                    let px = x * CELL as usize;
+                    line[px] = color;
+                    line[px + 1] = color;
+                    line[px + 2] = color;
                 }
+            }
+            for dy in 1..CELL - 1 {
+                c.copy_row(py, py + dy);
             }
         }
         // Blinking cursor outline.
@@ -208,6 +234,24 @@ fn age_color(age: u8) -> u32 {
         9..=30 => 0x2f7fc0,
         _ => 0x3a4fb0,
     }
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+
+/// 1 in each byte of `v` that is not zero, 0 in the others (exact: no borrow between bytes).
+fn nonzero(v: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    ((((v & LOW7) + LOW7) | v) >> 7) & LOW
+}
+
+/// 1 in each byte of the ages `v` that is a live cell.
+fn alive(v: u64) -> u64 {
+    nonzero(v)
+}
+
+/// 1 in each byte of `v` equal to `k`.
+fn is(v: u64, k: u64) -> u64 {
+    nonzero(v ^ (k * LOW)) ^ LOW
 }
 
 rustos_sdk::export_game!(Life);

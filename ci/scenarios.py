@@ -761,8 +761,8 @@ HOSTILE = {
 }
 
 
-def hostile_modules(ctx: Context) -> str:
-    """Hostile and malformed modules end with a clear message; the shell, heap and files live."""
+def iso_with_hostile_modules(ctx: Context, tag: str, modules: dict[str, bytes]) -> Path:
+    """A variant ISO whose initrd is the built one plus /hostile/NAME.wasm for each module."""
     import io
     import tarfile
 
@@ -772,13 +772,18 @@ def hostile_modules(ctx: Context) -> str:
         with tarfile.open(root / "build" / "initrd.tar") as src:
             for member in src.getmembers():
                 out.addfile(member, src.extractfile(member) if member.isfile() else None)
-        for name, (data, _) in HOSTILE.items():
+        for name, data in modules.items():
             info = tarfile.TarInfo(f"./hostile/{name}.wasm")
             info.size = len(data)
             out.addfile(info, io.BytesIO(data))
-    initrd = ctx.artifacts / "initrd-hostile.tar"
+    initrd = ctx.artifacts / f"initrd-{tag}.tar"
     initrd.write_bytes(buf.getvalue())
-    iso = variant_iso(ctx, "hostile", initrd=initrd)
+    return variant_iso(ctx, tag, initrd=initrd)
+
+
+def hostile_modules(ctx: Context) -> str:
+    """Hostile and malformed modules end with a clear message; the shell, heap and files live."""
+    iso = iso_with_hostile_modules(ctx, "hostile", {n: data for n, (data, _) in HOSTILE.items()})
     try:
         log = ctx.artifacts / f"e2e-hostile-{ctx.firmware}.log"
         with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:
@@ -1071,28 +1076,13 @@ def wasi_programs(ctx: Context) -> str:
     """WASI programs from /bin with the shell: pipes, redirections, `$?`, standard input
     from the keyboard (Ctrl-D ends it), Ctrl-C on an endless program, and hostile WASI
     commands that trap with a message; the shell lives on."""
-    import io
-    import tarfile
-
     hostile = {
         # fd_write(1, iovs = 0x7ffffff0, 1, nwritten = 0): a pointer far out of bounds.
         "badptr": wasi_module(b"\x41\x01\x41\xf0\xff\xff\xff\x07\x41\x01\x41\x00\x10\x00\x1a"),
         # loop br 0 end: never ends.
         "spin": wasi_module(b"\x03\x40\x0c\x00\x0b"),
     }
-    root = Path(__file__).resolve().parent.parent
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as out:
-        with tarfile.open(root / "build" / "initrd.tar") as src:
-            for member in src.getmembers():
-                out.addfile(member, src.extractfile(member) if member.isfile() else None)
-        for n, data in hostile.items():
-            info = tarfile.TarInfo(f"./hostile/{n}.wasm")
-            info.size = len(data)
-            out.addfile(info, io.BytesIO(data))
-    initrd = ctx.artifacts / "initrd-wasi.tar"
-    initrd.write_bytes(buf.getvalue())
-    iso = variant_iso(ctx, "wasi", initrd=initrd)
+    iso = iso_with_hostile_modules(ctx, "wasi", hostile)
     try:
         log = ctx.artifacts / f"e2e-wasi-{ctx.firmware}.log"
         with qemu.Machine(str(iso), firmware=ctx.firmware, log_path=str(log)) as m:

@@ -77,3 +77,31 @@ pub fn count_option(prog: &str, args: &[String], default: usize) -> (usize, Vec<
     }
     (n, rest)
 }
+
+/// The per-file loop of head and tail: each input is loaded with `load` (an error is
+/// reported as `prog: NAME: error` and makes the status 1), preceded by a `==> NAME <==`
+/// header when there are several, and handed to `show` with standard output. Returns the
+/// exit status.
+pub fn each_input<T>(
+    prog: &str,
+    names: &[String],
+    load: impl Fn(&str) -> io::Result<T>,
+    mut show: impl FnMut(T, &mut io::StdoutLock<'static>),
+) -> i32 {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    let mut status = 0;
+    for (i, name) in names.iter().enumerate() {
+        if names.len() > 1 {
+            let _ = writeln!(out, "{}==> {name} <==", if i > 0 { "\n" } else { "" });
+        }
+        match load(name) {
+            Ok(input) => show(input, &mut out),
+            Err(e) => {
+                eprintln!("{prog}: {name}: {e}");
+                status = 1;
+            }
+        }
+    }
+    status
+}

@@ -1,5 +1,5 @@
 //! head: the first lines of files.
-use rustos_tools::{count_option, help, inputs, open};
+use rustos_tools::{count_option, each_input, help, inputs, open};
 use std::io::{BufRead, Write};
 
 const HELP: &str = "usage: head [-n N] [FILE...]
@@ -10,26 +10,12 @@ fn main() {
     let args = rustos_tools::args();
     help(&args, HELP);
     let (n, files) = count_option("head", &args, 10);
-    let names = inputs(&files);
-    let mut out = std::io::stdout().lock();
-    let mut status = 0;
-    for (i, name) in names.iter().enumerate() {
-        if names.len() > 1 {
-            let _ = writeln!(out, "{}==> {name} <==", if i > 0 { "\n" } else { "" });
-        }
-        let input = match open(name) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("head: {name}: {e}");
-                status = 1;
-                continue;
-            }
-        };
+    let status = each_input("head", &inputs(&files), open, |input, out| {
         for line in input.split(b'\n').take(n) {
             let Ok(line) = line else { break };
             let _ = out.write_all(&line);
             let _ = out.write_all(b"\n");
         }
-    }
+    });
     std::process::exit(status);
 }

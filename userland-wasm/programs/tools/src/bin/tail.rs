@@ -1,5 +1,5 @@
 //! tail: the last lines of files.
-use rustos_tools::{count_option, help, inputs, read_all};
+use rustos_tools::{count_option, each_input, help, inputs, read_all};
 use std::io::Write;
 
 const HELP: &str = "usage: tail [-n N] [FILE...]
@@ -10,21 +10,7 @@ fn main() {
     let args = rustos_tools::args();
     help(&args, HELP);
     let (n, files) = count_option("tail", &args, 10);
-    let names = inputs(&files);
-    let mut out = std::io::stdout().lock();
-    let mut status = 0;
-    for (i, name) in names.iter().enumerate() {
-        if names.len() > 1 {
-            let _ = writeln!(out, "{}==> {name} <==", if i > 0 { "\n" } else { "" });
-        }
-        let data = match read_all(name) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("tail: {name}: {e}");
-                status = 1;
-                continue;
-            }
-        };
+    let status = each_input("tail", &inputs(&files), read_all, |data, out| {
         let body = data.strip_suffix(b"\n").unwrap_or(&data);
         let lines: Vec<&[u8]> = if body.is_empty() {
             Vec::new()
@@ -35,6 +21,6 @@ fn main() {
             let _ = out.write_all(line);
             let _ = out.write_all(b"\n");
         }
-    }
+    });
     std::process::exit(status);
 }

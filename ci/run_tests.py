@@ -117,8 +117,8 @@ def stage_host(res: Results):
 # --- kernel -------------------------------------------------------------------------------
 
 def build_test_kernels() -> list[tuple[str, Path]]:
-    cmd = ["cargo", "test", "-p", "kernel", "--target", "x86_64-unknown-none", "--no-run",
-           "--message-format=json"]
+    flags = run(["make", "-s", "--no-print-directory", "kernel-cargo-flags"]).stdout.split()
+    cmd = ["cargo", "test", "-p", "kernel", *flags, "--no-run", "--message-format=json"]
     p = run(cmd)
     if p.returncode != 0:
         raise RuntimeError("building the test kernels failed:\n" + p.stderr[-3000:])

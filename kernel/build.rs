@@ -9,7 +9,7 @@ use std::path::Path;
 
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    if std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-none") {
+    if std::env::var("TARGET").as_deref() == Ok("x86_64-rustos") {
         println!("cargo:rustc-link-arg=-T{dir}/linker.ld");
         println!("cargo:rustc-link-arg=--no-dynamic-linker");
         println!("cargo:rustc-link-arg=-zmax-page-size=0x1000");

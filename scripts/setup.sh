@@ -41,7 +41,7 @@ if ! rustup toolchain list | grep -q "^$toolchain"; then
   need_toolchain=1
 else
   installed_targets=$(rustup +"$toolchain" target list --installed 2>/dev/null || true)
-  for t in x86_64-unknown-none wasm32-unknown-unknown wasm32-wasip1; do
+  for t in wasm32-unknown-unknown wasm32-wasip1; do
     grep -qx "$t" <<<"$installed_targets" || need_toolchain=1
   done
   rustup +"$toolchain" component list --installed 2>/dev/null | grep -q '^rust-src' || need_toolchain=1
@@ -68,7 +68,7 @@ if (( ${#missing_pkgs[@]} )); then
 fi
 
 if (( need_toolchain )); then
-  echo "setup: installing the pinned Rust toolchain $toolchain (rust-src, x86_64-unknown-none, wasm32-unknown-unknown)"
+  echo "setup: installing the pinned Rust toolchain $toolchain (rust-src for the kernel's own target, wasm32-unknown-unknown, wasm32-wasip1)"
   rustup toolchain install
 fi
 echo "setup: everything RustOS needs is installed"

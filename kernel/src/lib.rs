@@ -256,6 +256,37 @@ mod tests {
         assert_eq!(after, before + 1);
     }
 
+    /// The kernel is built for SSE2: the entry stub must have enabled it (or the first XMM
+    /// instruction faults), and interrupt handlers must preserve the XMM registers of the
+    /// code they interrupt.
+    #[test_case]
+    fn sse_is_on_and_survives_interrupts() {
+        use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
+        assert!(Cr4::read().contains(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE));
+        assert!(!Cr0::read().intersects(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED));
+        assert!(x86_64::instructions::interrupts::are_enabled());
+        let pattern: u64 = 0x0123_4567_89ab_cdef;
+        let back: u64;
+        // SAFETY: only xmm15 and ecx are changed (both declared); `hlt` with interrupts
+        // enabled returns at the next interrupt (the 1 kHz timer), five times.
+        unsafe {
+            core::arch::asm!(
+                "movq xmm15, {v}",
+                "mov ecx, 5",
+                "2: hlt",
+                "dec ecx",
+                "jnz 2b",
+                "movq {v}, xmm15",
+                v = inout(reg) pattern => back,
+                out("ecx") _,
+                out("xmm15") _,
+            );
+        }
+        assert_eq!(back, pattern);
+        let x = core::hint::black_box(2.0f64);
+        assert_eq!(x * x + x / 4.0, 4.5);
+    }
+
     #[test_case]
     fn box_vec_string() {
         let b = Box::new(41);

@@ -53,13 +53,19 @@ pub fn stats() -> (u64, u64) {
 /// free range holds such a block. Never given back (the heap, its one user, never shrinks).
 ///
 /// The frame set allocates first fit without alignment, so the block is carved out of a
-/// free range with `remove`, from the top of the highest range that has one: low memory,
-/// which [`alloc_contiguous`]'s device buffers and [`alloc`] take first, stays for them.
+/// free range with `remove`: the lowest aligned block. Firmware allocates top-down, so the
+/// top of memory below 4 GiB is where its drivers ran and where the bootloader put the
+/// kernel. Under an emulator that translates code (QEMU's TCG), memory that once held
+/// executed code stays write-tracked: every store to such a page takes a slow path until
+/// all the code translated from it is overwritten (measured: the interpreter's Life step
+/// 950 ms with its stack and memory there, 42 ms elsewhere). Low memory is the least likely
+/// to have run firmware code; device buffers still find room below 4 GiB after the heap's
+/// first blocks.
 pub fn alloc_2m() -> Option<PhysFrame<Size2MiB>> {
     let mut set = FRAMES.lock();
-    let start = set.ranges().iter().rev().find_map(|r| {
-        let top = r.end - r.end % SIZE_2M;
-        (top >= SIZE_2M && top - SIZE_2M >= r.start).then(|| top - SIZE_2M)
+    let start = set.ranges().iter().find_map(|r| {
+        let start = r.start.checked_next_multiple_of(SIZE_2M)?;
+        (start.checked_add(SIZE_2M)? <= r.end).then_some(start)
     })?;
     set.remove(PhysRange::from_len(start, SIZE_2M)).ok()?;
     TAKEN_ALIGNED.fetch_add(SIZE_2M / FRAME_SIZE, core::sync::atomic::Ordering::Relaxed);

@@ -231,7 +231,7 @@ impl Console {
                 *p = format.invert(*p);
             }
         }
-        self.rows.mark_dirty(row, row + 1);
+        self.rows.mark_dirty_cols(row, row + 1, x0, x0 + w);
     }
 
     fn show_cursor(&mut self) {
@@ -265,7 +265,8 @@ impl Console {
         let (px, stride) = self.rows.row_pixels(row);
         self.glyphs
             .draw(px, stride, x0, c, self.bold, (self.fg, self.bg), format);
-        self.rows.mark_dirty(row, row + 1);
+        let cw = self.glyphs.cell_w;
+        self.rows.mark_dirty_cols(row, row + 1, x0, x0 + cw);
         self.col += 1;
     }
 

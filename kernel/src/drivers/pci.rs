@@ -171,12 +171,13 @@ const COMMAND_INTX_DISABLE: u16 = 1 << 10;
 /// How configuration space is reached.
 enum Access {
     Ports,
-    /// ECAM: physical base for `start_bus`, the bus range, and the buses mapped so far.
+    /// ECAM: physical base for `start_bus`, the bus range, and the functions' pages mapped
+    /// so far (by [`page_key`]), sorted.
     Ecam {
         base: u64,
         start_bus: u8,
         end_bus: u8,
-        mapped: Vec<(u8, u64)>,
+        mapped: Vec<(u16, u64)>,
     },
 }
 
@@ -185,7 +186,14 @@ static FUNCTIONS: spin::Once<Vec<Function>> = spin::Once::new();
 /// Each function's BARs once sized, in the order of [`FUNCTIONS`].
 static SIZED: spin::Once<Vec<[spin::Once<Bar>; 6]>> = spin::Once::new();
 
-/// Virtual address of a function's 4 KiB ECAM page, mapping its bus on first use.
+/// A function's number in ECAM order: bus, device, function.
+fn page_key(bus: u8, dev: u8, func: u8) -> u16 {
+    u16::from(bus) << 8 | u16::from(dev & 31) << 3 | u16::from(func & 7)
+}
+
+/// Virtual address of a function's 4 KiB ECAM page, mapped on first use. Page by page, not
+/// a bus (1 MiB) at a time: the scan reads ~40 of a bus's 256 pages, and each page mapped
+/// costs about a microsecond under emulation.
 fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
     let Access::Ecam {
         base,
@@ -199,16 +207,16 @@ fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
     if bus < *start_bus || bus > *end_bus {
         return None;
     }
-    let virt = match mapped.iter().find(|(b, _)| *b == bus) {
-        Some(&(_, v)) => v,
-        None => {
-            let phys = *base + (u64::from(bus - *start_bus) << 20);
-            let v = paging::map_mmio(phys, 1 << 20).ok()?.as_u64();
-            mapped.push((bus, v));
-            v
+    let key = page_key(bus, dev, func);
+    match mapped.binary_search_by_key(&key, |&(k, _)| k) {
+        Ok(i) => Some(mapped[i].1),
+        Err(i) => {
+            let offset = u64::from(key - page_key(*start_bus, 0, 0)) << 12;
+            let v = paging::map_mmio(*base + offset, 1 << 12).ok()?.as_u64();
+            mapped.insert(i, (key, v));
+            Some(v)
         }
-    };
-    Some(virt + (u64::from(dev) << 15) + (u64::from(func) << 12))
+    }
 }
 
 fn port_address(bus: u8, dev: u8, func: u8, offset: u8) -> u32 {

@@ -143,14 +143,19 @@ impl Console {
         };
         let (w, h) = (self.rows.fb.width, self.rows.fb.height);
         let text_h = self.rows.rows * self.glyphs.cell_h;
-        self.rows
-            .fb
-            .surface()
-            .fill_rect(0, text_h, w, h.saturating_sub(text_h), DEFAULT_BG);
-        if self.rows.has_shadow() {
-            // A new shadow is all background already: only every row must reach the screen.
+        if text_h < h {
+            self.rows
+                .fb
+                .surface()
+                .fill_rect(0, text_h, w, h - text_h, DEFAULT_BG);
+        }
+        // The colour a new shadow was filled with (nothing was drawn since).
+        let bg = self.bg;
+        let fresh = self.rows.has_shadow();
+        if fresh {
+            // A new shadow is all background already: the text is drawn into it, and the
+            // rest of the screen is painted without copying background from it.
             (self.col, self.row) = (0, 0);
-            self.rows.mark_dirty(0, self.rows.rows);
         } else {
             self.clear();
         }
@@ -158,7 +163,11 @@ impl Console {
         // only lose the early text.
         let text = core::str::from_utf8(&early.bytes[..early.len]).unwrap_or("");
         self.draw(text);
-        self.flush();
+        if fresh {
+            self.rows.flush_fresh(bg);
+        } else {
+            self.flush();
+        }
     }
 
     /// Columns and rows of text.
@@ -192,6 +201,7 @@ impl Console {
             self.row + 1
         };
         let ok = self.rows.enable_shadow(used, self.bg);
+        self.glyphs.enable_cache();
         self.draw_early();
         ok
     }

@@ -212,28 +212,6 @@ unsafe fn copy_to_video(src: *const u32, dst: *mut u32, n: usize) {
     }
 }
 
-/// Copies `src` to `dst` (the same length, in RAM) two pixels per load and store: for short
-/// runs such as a character cell's row, where `copy_from_slice` would call `memcpy`, whose
-/// `rep movs` software emulation runs one element per step.
-pub fn copy_pixels(dst: &mut [u32], src: &[u32]) {
-    let n = dst.len().min(src.len());
-    let mut i = 0;
-    while i + 2 <= n {
-        let s = src[i..i + 2].as_ptr().cast::<u64>();
-        // SAFETY: `s` points at two pixels of `src` (the slice just taken), read as one
-        // unaligned 64-bit load.
-        let pair = unsafe { s.read_unaligned() };
-        let d = dst[i..i + 2].as_mut_ptr().cast::<u64>();
-        // SAFETY: `d` points at two pixels of `dst` (the slice just taken), written as one
-        // unaligned 64-bit store.
-        unsafe { d.write_unaligned(pair) };
-        i += 2;
-    }
-    if i < n {
-        dst[i] = src[i];
-    }
-}
-
 /// Fills pixels (video memory or the console's shadow) with `px` by aligned 64-bit stores,
 /// sixteen pixels per loop iteration, volatile so the compiler keeps them as stores:
 /// `fill` may become `rep stos`, which QEMU's software emulation runs one element per

@@ -4,14 +4,8 @@
 //! Glyphs come from `noto-sans-mono-bitmap` as 8-bit intensities; a 256-entry table of
 //! native pixels between the background and foreground colours (rebuilt only when the
 //! colours change) turns each intensity into a pixel with one lookup.
-//!
-//! Once the heap exists, printable ASCII cells are also kept drawn, for the current colours
-//! ([`Glyphs::enable_cache`]): a cell is drawn once and then copied, two pixels per store,
-//! which is a third of the loads and stores of drawing it (the boot log is ~3000 cells of
-//! ~60 different characters).
 
-use crate::drivers::framebuffer::{PixelFormat, Rgb, copy_pixels};
-use alloc::vec::Vec;
+use crate::drivers::framebuffer::{PixelFormat, Rgb};
 use noto_sans_mono_bitmap::{FontWeight, RasterHeight, get_raster, get_raster_width};
 
 /// Glyph height for a screen: aim for about 40-60 lines whatever the resolution.
@@ -32,16 +26,7 @@ pub struct Glyphs {
     /// Native pixels for the 256 glyph intensities between `bg` and `fg`.
     lut: [u32; 256],
     lut_for: Option<(Rgb, Rgb)>,
-    /// Drawn cells of the printable ASCII characters, `cell_w * cell_h` pixels each, for
-    /// `cache_for`; empty until [`Glyphs::enable_cache`].
-    cache: Vec<u32>,
-    /// Which of those cells are drawn (bit `c - ' '`).
-    cached: u128,
-    cache_for: Option<(Rgb, Rgb, bool)>,
 }
-
-/// The characters the cache keeps: printable ASCII.
-const CACHED: core::ops::Range<u32> = 0x20..0x7f;
 
 impl Glyphs {
     pub fn new(height: RasterHeight) -> Self {
@@ -51,19 +36,6 @@ impl Glyphs {
             cell_h: height.val(),
             lut: [0; 256],
             lut_for: None,
-            cache: Vec::new(),
-            cached: 0,
-            cache_for: None,
-        }
-    }
-
-    /// Starts keeping drawn cells (needs the heap); without the memory, cells are simply
-    /// drawn every time.
-    pub fn enable_cache(&mut self) {
-        let n = (CACHED.end - CACHED.start) as usize * self.cell_w * self.cell_h;
-        if self.cache.is_empty() && self.cache.try_reserve_exact(n).is_ok() {
-            self.cache.resize(n, 0);
-            self.cached = 0;
         }
     }
 
@@ -71,51 +43,6 @@ impl Glyphs {
     /// pixels apart), in `fg` on `bg`.
     #[allow(clippy::too_many_arguments)]
     pub fn draw(
-        &mut self,
-        px: &mut [u32],
-        stride: usize,
-        x0: usize,
-        c: char,
-        bold: bool,
-        (fg, bg): (Rgb, Rgb),
-        format: PixelFormat,
-    ) {
-        let (cw, ch) = (self.cell_w, self.cell_h);
-        let slot = u32::from(c).wrapping_sub(CACHED.start) as usize;
-        if self.cache.is_empty() || !CACHED.contains(&u32::from(c)) {
-            self.render(px, stride, x0, c, bold, (fg, bg), format);
-            return;
-        }
-        if self.cache_for != Some((fg, bg, bold)) {
-            self.cached = 0;
-            self.cache_for = Some((fg, bg, bold));
-        }
-        let cell = slot * cw * ch;
-        if self.cached & (1 << slot) == 0 {
-            let mut cache = core::mem::take(&mut self.cache);
-            self.render(
-                &mut cache[cell..cell + cw * ch],
-                cw,
-                0,
-                c,
-                bold,
-                (fg, bg),
-                format,
-            );
-            self.cache = cache;
-            self.cached |= 1 << slot;
-        }
-        for dy in 0..ch {
-            copy_pixels(
-                &mut px[dy * stride + x0..dy * stride + x0 + cw],
-                &self.cache[cell + dy * cw..cell + (dy + 1) * cw],
-            );
-        }
-    }
-
-    /// Draws `c` as [`Glyphs::draw`] does, from the font.
-    #[allow(clippy::too_many_arguments)]
-    fn render(
         &mut self,
         px: &mut [u32],
         stride: usize,

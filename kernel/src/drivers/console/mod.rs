@@ -149,13 +149,10 @@ impl Console {
                 .surface()
                 .fill_rect(0, text_h, w, h - text_h, DEFAULT_BG);
         }
-        // The colour a new shadow was filled with (nothing was drawn since).
-        let bg = self.bg;
-        let fresh = self.rows.has_shadow();
-        if fresh {
-            // A new shadow is all background already: the text is drawn into it, and the
-            // rest of the screen is painted without copying background from it.
+        if self.rows.has_shadow() {
+            // A new shadow is all background already: only every row must reach the screen.
             (self.col, self.row) = (0, 0);
+            self.rows.mark_dirty(0, self.rows.rows);
         } else {
             self.clear();
         }
@@ -163,11 +160,7 @@ impl Console {
         // only lose the early text.
         let text = core::str::from_utf8(&early.bytes[..early.len]).unwrap_or("");
         self.draw(text);
-        if fresh {
-            self.rows.flush_fresh(bg);
-        } else {
-            self.flush();
-        }
+        self.flush();
     }
 
     /// Columns and rows of text.
@@ -201,7 +194,6 @@ impl Console {
             self.row + 1
         };
         let ok = self.rows.enable_shadow(used, self.bg);
-        self.glyphs.enable_cache();
         self.draw_early();
         ok
     }

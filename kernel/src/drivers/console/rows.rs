@@ -153,34 +153,6 @@ impl TextRows {
         }
     }
 
-    /// Shows a new shadow for the first time. The screen holds nothing of ours yet, and the
-    /// shadow is all `bg` but for what changed since it was made; so the screen outside the
-    /// changed rectangle is filled with `bg` (stores only, where copying it from the shadow
-    /// would also load every pixel), and only the rectangle is copied.
-    pub fn flush_fresh(&mut self, bg: Rgb) {
-        let px = self.fb.format.encode(bg);
-        let (w, stride, cell_h) = (self.fb.width, self.fb.stride, self.cell_h);
-        let (ys, xs) = match self.dirty {
-            Some(d) if d.cols.0 < d.cols.1.min(w) => (
-                d.rows.0 * cell_h..d.rows.1.min(self.rows) * cell_h,
-                (d.cols.0, d.cols.1.min(w)),
-            ),
-            _ => (0..0, (0, 0)),
-        };
-        let text_h = self.rows * cell_h;
-        let screen = self.fb.surface();
-        for y in 0..text_h {
-            let line = &mut screen.pixels[y * stride..y * stride + w];
-            if ys.contains(&y) {
-                fill_pixels(&mut line[..xs.0], px);
-                fill_pixels(&mut line[xs.1..], px);
-            } else {
-                fill_pixels(line, px);
-            }
-        }
-        self.flush();
-    }
-
     /// Copies the whole shadow to the screen as it lies in memory (ignoring the ring's
     /// order): the benchmarks' baseline, the same bytes from the same buffer as a scroll's
     /// flush copies. False without a shadow.

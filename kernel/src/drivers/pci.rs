@@ -9,7 +9,7 @@
 //!
 //! BARs are sized on first use ([`Bars`]), one at a time, not during the scan: sizing turns
 //! the function's decoding off and on, which briefly hides a live device (the boot
-//! framebuffer) on real hardware and makes QEMU remap every BAR of that kind twice (0.3-0.7
+//! framebuffer) on real hardware and makes QEMU remap every BAR of that kind twice (0.3-1.2
 //! ms per function under software emulation: most of the scan's time). A driver sizes the
 //! BARs it uses, `lspci -v` the rest; each BAR is sized once.
 

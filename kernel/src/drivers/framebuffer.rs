@@ -217,18 +217,26 @@ unsafe fn copy_to_video(src: *const u32, dst: *mut u32, n: usize) {
 /// `fill` may become `rep stos`, which QEMU's software emulation runs one element per
 /// step. See [`copy_to_video`].
 pub fn fill_pixels(dst: &mut [u32], px: u32) {
+    // SAFETY: `dst` is valid for writing its `len()` pixels and is 4-byte aligned.
+    unsafe { fill_raw(dst.as_mut_ptr(), dst.len(), px) }
+}
+
+/// [`fill_pixels`] on raw memory, which may be uninitialized (a buffer's spare capacity):
+/// `n` 32-bit words set to `px`. Also how DMA buffers are zeroed (`memset` is `rep stos`).
+///
+/// # Safety
+/// `p` must be 4-byte aligned and valid for writing `n` words.
+pub unsafe fn fill_raw(p: *mut u32, n: usize, px: u32) {
     let pair = u64::from(px) | u64::from(px) << 32;
-    let n = dst.len();
-    let p = dst.as_mut_ptr();
     let mut i = 0;
     if !(p as usize).is_multiple_of(8) && n > 0 {
-        // SAFETY: pixel 0 is within `dst` (n > 0) and aligned for a u32.
+        // SAFETY: pixel 0 is within the `n` pixels (n > 0) and aligned for a u32.
         unsafe { p.write_volatile(px) };
         i = 1;
     }
     while i + 16 <= n {
         for k in (0..16).step_by(2) {
-            // SAFETY: pixels i + k and i + k + 1 are below n, so within `dst`; p + i is
+            // SAFETY: pixels i + k and i + k + 1 are below n, so writable; p + i is
             // 8-byte aligned (after the first pixel, if that one was not), and so is every
             // even pixel after it.
             unsafe { p.add(i + k).cast::<u64>().write_volatile(pair) };
@@ -236,7 +244,7 @@ pub fn fill_pixels(dst: &mut [u32], px: u32) {
         i += 16;
     }
     while i < n {
-        // SAFETY: pixel i is below n, within `dst`.
+        // SAFETY: pixel i is below n, so writable and aligned for a u32.
         unsafe { p.add(i).write_volatile(px) };
         i += 1;
     }

@@ -6,6 +6,12 @@
 //! first 256 bytes of each function, which is all this kernel reads, look the same through
 //! both. The scan starts at bus 0 and follows PCI-to-PCI bridges to their secondary buses,
 //! so it sees every bus the firmware numbered without probing 256 empty buses.
+//!
+//! BARs are sized on first use ([`Bars`]), one at a time, not during the scan: sizing turns
+//! the function's decoding off and on, which briefly hides a live device (the boot
+//! framebuffer) on real hardware and makes QEMU remap every BAR of that kind twice (0.3-1.2
+//! ms per function under software emulation: most of the scan's time). A driver sizes the
+//! BARs it uses, `lspci -v` the rest; each BAR is sized once.
 
 use crate::mem::paging;
 use alloc::vec::Vec;
@@ -81,7 +87,48 @@ pub struct Function {
     pub revision: u8,
     pub header_type: u8,
     pub irq_line: u8,
-    pub bars: [Bar; 6],
+    pub bars: Bars,
+}
+
+/// A function's base address registers, each sized on first use (see the module docs):
+/// index it (`f.bars[5]`) or iterate it like the array of six [`Bar`]s it stands for.
+#[derive(Debug, Clone, Copy)]
+pub struct Bars {
+    /// The function's place in [`FUNCTIONS`] (and [`SIZED`]).
+    slot: usize,
+}
+
+impl Bars {
+    /// BAR `i`, sized now if this is the first request for it; [`Bar::None`] for `i` past
+    /// the function's BARs.
+    pub fn get(&self, i: usize) -> &'static Bar {
+        static NONE: Bar = Bar::None;
+        let (Some(f), Some(once)) = (
+            functions().get(self.slot),
+            SIZED
+                .get()
+                .and_then(|s| s.get(self.slot))
+                .and_then(|b| b.get(i)),
+        ) else {
+            return &NONE;
+        };
+        once.call_once(|| size_bar(f, i))
+    }
+
+    /// All six, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static Bar> + use<> {
+        let bars = *self;
+        (0..6).map(move |i| bars.get(i))
+    }
+}
+
+impl core::ops::Index<usize> for Bars {
+    type Output = Bar;
+
+    /// BAR `i` (see [`Bars::get`]).
+    fn index(&self, i: usize) -> &Bar {
+        self.get(i)
+    }
 }
 
 impl Function {
@@ -124,19 +171,29 @@ const COMMAND_INTX_DISABLE: u16 = 1 << 10;
 /// How configuration space is reached.
 enum Access {
     Ports,
-    /// ECAM: physical base for `start_bus`, the bus range, and the buses mapped so far.
+    /// ECAM: physical base for `start_bus`, the bus range, and the functions' pages mapped
+    /// so far (by [`page_key`]), sorted.
     Ecam {
         base: u64,
         start_bus: u8,
         end_bus: u8,
-        mapped: Vec<(u8, u64)>,
+        mapped: Vec<(u16, u64)>,
     },
 }
 
 static ACCESS: Mutex<Access> = Mutex::new(Access::Ports);
 static FUNCTIONS: spin::Once<Vec<Function>> = spin::Once::new();
+/// Each function's BARs once sized, in the order of [`FUNCTIONS`].
+static SIZED: spin::Once<Vec<[spin::Once<Bar>; 6]>> = spin::Once::new();
 
-/// Virtual address of a function's 4 KiB ECAM page, mapping its bus on first use.
+/// A function's number in ECAM order: bus, device, function.
+fn page_key(bus: u8, dev: u8, func: u8) -> u16 {
+    u16::from(bus) << 8 | u16::from(dev & 31) << 3 | u16::from(func & 7)
+}
+
+/// Virtual address of a function's 4 KiB ECAM page, mapped on first use. Page by page, not
+/// a bus (1 MiB) at a time: the scan reads ~40 of a bus's 256 pages, and each page mapped
+/// costs about a microsecond under emulation.
 fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
     let Access::Ecam {
         base,
@@ -150,16 +207,16 @@ fn ecam_page(access: &mut Access, bus: u8, dev: u8, func: u8) -> Option<u64> {
     if bus < *start_bus || bus > *end_bus {
         return None;
     }
-    let virt = match mapped.iter().find(|(b, _)| *b == bus) {
-        Some(&(_, v)) => v,
-        None => {
-            let phys = *base + (u64::from(bus - *start_bus) << 20);
-            let v = paging::map_mmio(phys, 1 << 20).ok()?.as_u64();
-            mapped.push((bus, v));
-            v
+    let key = page_key(bus, dev, func);
+    match mapped.binary_search_by_key(&key, |&(k, _)| k) {
+        Ok(i) => Some(mapped[i].1),
+        Err(i) => {
+            let offset = u64::from(key - page_key(*start_bus, 0, 0)) << 12;
+            let v = paging::map_mmio(*base + offset, 1 << 12).ok()?.as_u64();
+            mapped.insert(i, (key, v));
+            Some(v)
         }
-    };
-    Some(virt + (u64::from(dev) << 15) + (u64::from(func) << 12))
+    }
 }
 
 fn port_address(bus: u8, dev: u8, func: u8, offset: u8) -> u32 {
@@ -263,7 +320,55 @@ fn probe_bar(bus: u8, dev: u8, func: u8, index: usize) -> (Bar, bool) {
     )
 }
 
-fn probe_function(bus: u8, dev: u8, func: u8) -> Option<Function> {
+/// Sizes BAR `i` of `f` (a device has six, a bridge two, other headers none; the upper
+/// half of a 64-bit BAR is [`Bar::None`]). Only the decoding of the BAR's kind (I/O or
+/// memory) is turned off meanwhile, and only if it was on: each change of a decode bit
+/// unmaps or maps every BAR of that kind.
+fn size_bar(f: &Function, i: usize) -> Bar {
+    let (bus, dev, func) = (f.bus, f.device, f.function);
+    let count = match f.header_type & 0x7f {
+        0 => 6,
+        1 => 2,
+        _ => 0,
+    };
+    if i >= count {
+        return Bar::None;
+    }
+    // Which registers start a BAR: a 64-bit memory BAR takes the next register too.
+    let mut j = 0;
+    while j < i {
+        let v = read32(bus, dev, func, 0x10 + 4 * j as u8);
+        j += if v & 1 == 0 && (v >> 1) & 3 == 2 {
+            2
+        } else {
+            1
+        };
+    }
+    if j != i {
+        return Bar::None;
+    }
+    let orig = read32(bus, dev, func, 0x10 + 4 * i as u8);
+    let decode = if orig & 1 == 1 {
+        COMMAND_IO
+    } else {
+        COMMAND_MEMORY
+    };
+    // Decoding off while the BAR briefly holds all ones, then back as it was.
+    let cmd = read32(bus, dev, func, 0x04) as u16;
+    let toggle = cmd & decode != 0;
+    if toggle {
+        write32(bus, dev, func, 0x04, u32::from(cmd & !decode));
+    }
+    let (bar, _) = probe_bar(bus, dev, func, i);
+    if toggle {
+        write32(bus, dev, func, 0x04, u32::from(cmd));
+    }
+    bar
+}
+
+/// Reads a function's identity (its BARs are sized later, see [`Bars`]); `slot` is where
+/// it will be in [`FUNCTIONS`].
+fn probe_function(bus: u8, dev: u8, func: u8, slot: usize) -> Option<Function> {
     let id = read32(bus, dev, func, 0);
     let vendor = id as u16;
     if vendor == 0xffff || vendor == 0 {
@@ -271,32 +376,7 @@ fn probe_function(bus: u8, dev: u8, func: u8) -> Option<Function> {
     }
     let class = read32(bus, dev, func, 0x08);
     let header = read32(bus, dev, func, 0x0c);
-    let header_type = (header >> 16) as u8;
     let irq = read32(bus, dev, func, 0x3c);
-    let mut bars = [Bar::None; 6];
-    let count = match header_type & 0x7f {
-        0 => 6,
-        1 => 2,
-        _ => 0,
-    };
-    if count > 0 {
-        // Decoding off while the BARs briefly hold all ones, then back as it was.
-        let cmd = read32(bus, dev, func, 0x04) as u16;
-        write32(
-            bus,
-            dev,
-            func,
-            0x04,
-            u32::from(cmd & !(COMMAND_IO | COMMAND_MEMORY)),
-        );
-        let mut i = 0;
-        while i < count {
-            let (bar, two) = probe_bar(bus, dev, func, i);
-            bars[i] = bar;
-            i += if two { 2 } else { 1 };
-        }
-        write32(bus, dev, func, 0x04, u32::from(cmd));
-    }
     Some(Function {
         bus,
         device: dev,
@@ -307,9 +387,9 @@ fn probe_function(bus: u8, dev: u8, func: u8) -> Option<Function> {
         subclass: (class >> 16) as u8,
         prog_if: (class >> 8) as u8,
         revision: class as u8,
-        header_type,
+        header_type: (header >> 16) as u8,
         irq_line: irq as u8,
-        bars,
+        bars: Bars { slot },
     })
 }
 
@@ -318,7 +398,7 @@ fn scan_bus(bus: u8, seen: &mut [bool; 256], out: &mut Vec<Function>) {
         return; // a bus reached twice (a loop in broken bridge numbering)
     }
     for dev in 0..32 {
-        let Some(f0) = probe_function(bus, dev, 0) else {
+        let Some(f0) = probe_function(bus, dev, 0, out.len()) else {
             continue;
         };
         let functions = if f0.header_type & 0x80 != 0 { 8 } else { 1 };
@@ -327,7 +407,7 @@ fn scan_bus(bus: u8, seen: &mut [bool; 256], out: &mut Vec<Function>) {
             let f = if func == 0 {
                 found.take()
             } else {
-                probe_function(bus, dev, func)
+                probe_function(bus, dev, func, out.len())
             };
             let Some(f) = f else {
                 continue;
@@ -362,6 +442,11 @@ pub fn init(ecam: Option<acpi_tables::EcamWindow>) -> alloc::string::String {
     let mut seen = [false; 256];
     scan_bus(0, &mut seen, &mut found);
     let n = found.len();
+    SIZED.call_once(|| {
+        (0..n)
+            .map(|_| core::array::from_fn(|_| spin::Once::new()))
+            .collect()
+    });
     FUNCTIONS.call_once(|| found);
     alloc::format!("pci: {n} functions ({how})")
 }

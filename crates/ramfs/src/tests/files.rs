@@ -134,3 +134,51 @@ fn truncate_shrinks_and_grows() {
     assert_eq!(fs.truncate("/nope", 1), Err(FsError::NotFound));
     assert_eq!(fs.truncate("/etc", 1), Err(FsError::IsADirectory));
 }
+
+/// Initrd files are served from the archive in place: every kind of change (overwrite,
+/// write at an offset, append, truncate up and down, hard-linked names) copies the file to
+/// RAM first, and the archive's bytes never change.
+#[test]
+fn changing_initrd_files_never_touches_the_archive() {
+    let tar = small_initrd();
+    let before = tar.clone();
+    let (mut fs, _) = load(&tar);
+    for path in ["/etc/motd", "/readme", "/etc/sub/deep/file"] {
+        assert!(fs.is_borrowed(path), "{path} starts in the archive");
+    }
+    let readme = fs.read("/readme").unwrap().to_vec();
+    let motd = fs.read("/etc/motd").unwrap().to_vec();
+    let deep = fs.read("/etc/sub/deep/file").unwrap().to_vec();
+
+    // Overwrite in the middle through the node API (a hard-linked file: both names see it).
+    let node = fs.lookup_at(top(&fs), "readme", true).unwrap();
+    fs.write_at(node, 1, b"XY").unwrap();
+    let mut expected = readme.clone();
+    expected[1..3].copy_from_slice(b"XY");
+    assert_eq!(fs.read("/readme").unwrap(), expected.as_slice());
+    assert_eq!(fs.read("/hard").unwrap(), expected.as_slice());
+    assert!(!fs.is_borrowed("/readme"));
+
+    // Append, and grow past the end with set_len.
+    fs.append("/etc/motd", b"!").unwrap();
+    let node = fs.lookup_at(top(&fs), "etc/motd", true).unwrap();
+    fs.set_len(node, motd.len() as u64 + 4).unwrap();
+    let mut expected = motd.clone();
+    expected.extend_from_slice(b"!\0\0\0");
+    assert_eq!(fs.read("/etc/motd").unwrap(), expected.as_slice());
+
+    // Shrink, then write into what was cut off.
+    fs.truncate("/etc/sub/deep/file", 1).unwrap();
+    fs.append("/etc/sub/deep/file", b"zz").unwrap();
+    let mut expected = deep[..1].to_vec();
+    expected.extend_from_slice(b"zz");
+    assert_eq!(fs.read("/etc/sub/deep/file").unwrap(), expected.as_slice());
+
+    assert_eq!(tar, before, "the archive's bytes are unchanged");
+    // A fresh tree from the same archive still serves the original contents.
+    let (again, _) = load(&tar);
+    assert_eq!(again.read("/readme").unwrap(), readme.as_slice());
+    assert_eq!(again.read("/etc/motd").unwrap(), motd.as_slice());
+    assert_eq!(again.read("/etc/sub/deep/file").unwrap(), deep.as_slice());
+    fs.check_invariants();
+}

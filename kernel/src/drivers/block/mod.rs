@@ -452,9 +452,11 @@ impl DmaBuf {
             return Err(BlockError::NoMemory);
         }
         let virt = crate::mem::paging::phys_to_virt(phys).as_mut_ptr::<u8>();
-        // SAFETY: the frames were just taken from the allocator (nobody else uses them)
-        // and the direct map covers all `len` bytes.
-        unsafe { core::ptr::write_bytes(virt, 0, len) };
+        // SAFETY: the frames were just taken from the allocator (nobody else uses them),
+        // the direct map covers all `len` bytes (whole pages, so whole 32-bit words), and
+        // the address is page aligned. Not `write_bytes`: it becomes `rep stos`, which
+        // software emulation runs one element per step (a port's 132 KiB at every boot).
+        unsafe { crate::drivers::framebuffer::fill_raw(virt.cast::<u32>(), len / 4, 0) };
         Ok(Self { phys, virt, len })
     }
 

@@ -143,10 +143,12 @@ impl Console {
         };
         let (w, h) = (self.rows.fb.width, self.rows.fb.height);
         let text_h = self.rows.rows * self.glyphs.cell_h;
-        self.rows
-            .fb
-            .surface()
-            .fill_rect(0, text_h, w, h.saturating_sub(text_h), DEFAULT_BG);
+        if text_h < h {
+            self.rows
+                .fb
+                .surface()
+                .fill_rect(0, text_h, w, h - text_h, DEFAULT_BG);
+        }
         if self.rows.has_shadow() {
             // A new shadow is all background already: only every row must reach the screen.
             (self.col, self.row) = (0, 0);
@@ -231,7 +233,7 @@ impl Console {
                 *p = format.invert(*p);
             }
         }
-        self.rows.mark_dirty(row, row + 1);
+        self.rows.mark_dirty_cols(row, row + 1, x0, x0 + w);
     }
 
     fn show_cursor(&mut self) {
@@ -265,7 +267,8 @@ impl Console {
         let (px, stride) = self.rows.row_pixels(row);
         self.glyphs
             .draw(px, stride, x0, c, self.bold, (self.fg, self.bg), format);
-        self.rows.mark_dirty(row, row + 1);
+        let cw = self.glyphs.cell_w;
+        self.rows.mark_dirty_cols(row, row + 1, x0, x0 + cw);
         self.col += 1;
     }
 

@@ -5,7 +5,8 @@
 //! RAM ring instead: scrolling moves the ring's start and clears one row instead of moving
 //! every pixel, and [`TextRows::flush`] copies only the changed rows to the screen, in their
 //! on-screen order (reading video memory is slow on real hardware; writing whole rows is
-//! the fast path).
+//! the fast path). Only the pixel columns that changed are copied: a log line covers half
+//! a row, and a typed character one cell.
 //!
 //! Where the shadow lies matters: copying between two buffers whose addresses are equal
 //! modulo a large power of two makes source and destination fight over the same slot of a
@@ -14,7 +15,7 @@
 //! the "4K aliasing" of loads behind stores. So the shadow starts at an address whose
 //! distance to the framebuffer is an odd number of pages plus half a page ([`SKEW_BYTES`]).
 
-use crate::drivers::framebuffer::{Framebuffer, Rgb, fill_pixels};
+use crate::drivers::framebuffer::{Framebuffer, Rgb, fill_pixels, fill_raw};
 use alloc::vec::Vec;
 
 /// Distance from the framebuffer to the shadow, modulo [`SKEW_PERIOD`] bytes (see the
@@ -49,8 +50,16 @@ pub struct TextRows {
     pub cell_h: usize,
     /// Text rows on screen.
     pub rows: usize,
-    /// Text rows changed since the last flush (only meaningful with a shadow).
-    dirty: Option<(usize, usize)>,
+    /// Text rows changed since the last flush, and the pixel columns changed in them
+    /// (only meaningful with a shadow).
+    dirty: Option<Dirty>,
+}
+
+/// Text rows `rows.0..rows.1`, pixel columns `cols.0..cols.1` of them.
+#[derive(Clone, Copy)]
+struct Dirty {
+    rows: (usize, usize),
+    cols: (usize, usize),
 }
 
 impl TextRows {
@@ -90,30 +99,56 @@ impl TextRows {
         self.shadow.is_some()
     }
 
+    /// Text rows `r0..r1` changed across the whole width.
     pub fn mark_dirty(&mut self, r0: usize, r1: usize) {
+        self.mark_dirty_cols(r0, r1, 0, self.fb.width);
+    }
+
+    /// Pixel columns `x0..x1` of text rows `r0..r1` changed.
+    pub fn mark_dirty_cols(&mut self, r0: usize, r1: usize, x0: usize, x1: usize) {
         self.dirty = Some(match self.dirty {
-            Some((a, b)) => (a.min(r0), b.max(r1)),
-            None => (r0, r1),
+            Some(d) => Dirty {
+                rows: (d.rows.0.min(r0), d.rows.1.max(r1)),
+                cols: (d.cols.0.min(x0), d.cols.1.max(x1)),
+            },
+            None => Dirty {
+                rows: (r0, r1),
+                cols: (x0, x1),
+            },
         });
     }
 
     /// Copies changed rows of the shadow to the screen.
     pub fn flush(&mut self) {
-        let (Some(buf), Some((r0, r1))) =
-            (self.shadow.as_ref().map(Shadow::pixels), self.dirty.take())
+        let (
+            Some(buf),
+            Some(Dirty {
+                rows: (r0, r1),
+                cols,
+            }),
+        ) = (self.shadow.as_ref().map(Shadow::pixels), self.dirty.take())
         else {
             return;
         };
+        let (w, cell_h) = (self.fb.width, self.cell_h);
+        let (x0, x1) = (cols.0.min(w), cols.1.min(w));
         // Screen rows r0..r1 are ring slots (r0 + top)..(r1 + top) modulo the ring: at most
-        // two contiguous runs of the shadow, each copied with one call.
-        let rows_px = self.cell_h * self.fb.width;
+        // two contiguous runs of the shadow, each copied with one call when whole rows
+        // changed, else pixel row by pixel row.
+        let rows_px = cell_h * w;
         let r1 = r1.min(self.rows);
         let mut r = r0;
-        while r < r1 {
+        while r < r1 && x0 < x1 {
             let slot = (r + self.top) % self.rows;
             let n = (r1 - r).min(self.rows - slot);
-            self.fb
-                .write_rows(r * self.cell_h, &buf[slot * rows_px..(slot + n) * rows_px]);
+            let run = &buf[slot * rows_px..(slot + n) * rows_px];
+            if (x0, x1) == (0, w) {
+                self.fb.write_rows(r * cell_h, run);
+            } else {
+                for (dy, line) in run.chunks_exact(w).enumerate() {
+                    self.fb.write_span(x0, r * cell_h + dy, &line[x0..x1]);
+                }
+            }
             r += n;
         }
     }
@@ -150,14 +185,21 @@ impl TextRows {
         let gap = (buf.as_ptr() as usize).wrapping_sub(fb_addr) % SKEW_PERIOD;
         let skew = (SKEW_BYTES + SKEW_PERIOD - gap) % SKEW_PERIOD / 4;
         let bg = self.fb.format.encode(bg);
-        buf.resize(skew, bg);
+        let total = skew + n;
+        // Filled in 64-bit stores (see `fill_pixels`): `resize` stores one pixel at a time,
+        // and this is 4 MiB at 1280x800.
+        // SAFETY: `try_reserve_exact` made room for `n + slack >= skew + n` pixels; a
+        // `Vec<u32>` is 4-byte aligned.
+        unsafe { fill_raw(buf.as_mut_ptr(), total, bg) };
+        // SAFETY: the first `total` pixels were all just written, within the capacity.
+        unsafe { buf.set_len(total) };
         let copied = used.min(self.rows) * self.cell_h;
         let stride = self.fb.stride;
         let screen = self.fb.surface();
         for y in 0..copied {
-            buf.extend_from_slice(&screen.pixels[y * stride..y * stride + w]);
+            buf[skew + y * w..skew + (y + 1) * w]
+                .copy_from_slice(&screen.pixels[y * stride..y * stride + w]);
         }
-        buf.resize(skew + n, bg);
         self.shadow = Some(Shadow { buf, skew, len: n });
         self.top = 0;
         true
@@ -183,7 +225,7 @@ impl TextRows {
         for dy in 0..cell_h {
             fill_pixels(&mut px[dy * stride + x0..dy * stride + width], bg);
         }
-        self.mark_dirty(r, r + 1);
+        self.mark_dirty_cols(r, r + 1, x0, width);
     }
 
     /// Scrolls the text up by one row and clears the new bottom row.

@@ -83,6 +83,17 @@ def boots_and_draws(ctx: Context) -> str:
         for line in ("gdt:", "idt:", "memory:"):
             if line not in m.text():
                 raise Failure(f"boot log lacks the '{line}' stage line")
+        # One line reports every boot phase in ms; the clock is calibrated by then, so the
+        # log's time stamps are real (the TSC frequency line comes first).
+        phases = re.search(r"boot: phases \(ms\): ([^\r\n]*)", m.text())
+        if not phases:
+            raise Failure("boot log lacks the 'boot: phases (ms):' line")
+        named = dict(p.rsplit(" ", 1) for p in phases.group(1).split(", ") if " " in p)
+        for phase in ("memory: heap", "console shadow", "pci", "disks"):
+            if phase not in named or not re.fullmatch(r"\d+\.\d", named[phase]):
+                raise Failure(f"boot phases lack '{phase}': {phases.group(1)}")
+        if not re.search(r"time: TSC at [1-9]\d*\.\d{3} MHz", m.text()):
+            raise Failure("boot log lacks a TSC frequency")
         return f"{s['width']}x{s['height']}, {s['non_background_fraction']:.1%} text pixels"
 
 

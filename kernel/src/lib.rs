@@ -73,9 +73,10 @@ fn boot_failure(what: &str, why: &dyn core::fmt::Display) -> ! {
 pub fn init() -> boot::BootInfo {
     // Serial first: it needs nothing and is the one output that always works.
     drivers::serial::init();
-    // The TSC frequency, so that every log line below carries a correct time stamp.
-    let (hz, tsc_source) = arch::clock::calibrate();
-    support::bench::boot_phase("clock calibration");
+    // The TSC frequency: unless CPUID tells it, the PIT counts while the first steps run.
+    // They log nothing until it is known, so every log line carries a correct time stamp
+    // (a failure on the way is still reported, stamped 0).
+    arch::clock::start_calibration();
     // The Limine answers, copied before anything can reuse bootloader memory.
     let boot = match boot::collect() {
         Ok(b) => b,
@@ -86,6 +87,19 @@ pub fn init() -> boot::BootInfo {
         }
     };
     let console = drivers::console::init(boot.framebuffer.as_ref());
+    support::bench::boot_phase("boot information and console");
+    // CPU tables: our own GDT/TSS (IST stacks), then the exception handlers.
+    arch::gdt::init();
+    arch::idt::init();
+    support::bench::boot_phase("cpu tables");
+    // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
+    let memory = match mem::init(&boot) {
+        Ok(m) => m,
+        Err(e) => boot_failure("memory", &e),
+    };
+    RECLAIMED.store(memory.reclaimed, Ordering::Relaxed);
+    let (hz, tsc_source) = arch::clock::finish_calibration();
+    support::bench::boot_phase("clock calibration");
     println!("\x1b[1;36mRustOS {VERSION}\x1b[0m - a small x86-64 operating system in Rust");
     let (bl_name, bl_version) = boot.bootloader();
     log!(
@@ -103,13 +117,8 @@ pub fn init() -> boot::BootInfo {
         }
         Err(why) => log!("console: serial only ({why})"),
     }
-    support::bench::boot_phase("boot information and console");
-    // CPU tables: our own GDT/TSS (IST stacks), then the exception handlers.
-    arch::gdt::init();
     log!("gdt: kernel code/data segments and TSS loaded (IST stacks for double fault, NMI)");
-    arch::idt::init();
     log!("idt: exception handlers installed");
-    support::bench::boot_phase("cpu tables");
     log!(
         "time: TSC at {}.{:03} MHz ({})",
         hz / 1_000_000,
@@ -117,10 +126,8 @@ pub fn init() -> boot::BootInfo {
         tsc_source.describe()
     );
     arch::clock::set_realtime(drivers::rtc::now().unix_seconds());
-    // Memory: frames, our own page tables, reclaim, heap. Needs the IDT for fault reports.
-    match mem::init(&boot) {
-        Ok(reclaimed) => RECLAIMED.store(reclaimed, Ordering::Relaxed),
-        Err(e) => boot_failure("memory", &e),
+    if let Some(line) = memory.framebuffer {
+        log!("{line}");
     }
     let info = mem::info(RECLAIMED.load(Ordering::Relaxed));
     log!(

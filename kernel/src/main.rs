@@ -11,6 +11,7 @@ entry_point!(main);
 fn main() -> ! {
     kernel::init();
     let us = kernel::arch::clock::since_entry_us();
+    log!("{}", kernel::support::bench::boot_phases());
     log!(
         "RustOS ready ({}.{:03} ms after kernel entry)",
         us / 1000,

@@ -58,14 +58,28 @@ impl TscSource {
         match self {
             TscSource::CpuidCrystal => "from CPUID leaf 0x15",
             TscSource::CpuidBase => "from CPUID leaf 0x16",
-            TscSource::Pit => "calibrated against a 5 ms PIT countdown",
+            TscSource::Pit => "calibrated against the PIT over the first boot steps",
         }
     }
 }
 
-/// Finds the TSC frequency (CPUID when it tells, else the PIT) and keeps it for the
+/// Starts finding the TSC frequency: when CPUID does not tell it, PIT channel 2 starts
+/// counting down now, and [`finish_calibration`] reads how far it got. The boot does its
+/// first work (boot information, console, CPU tables, memory) meanwhile instead of waiting.
+pub fn start_calibration() {
+    if cpuid_tsc_hz().is_none() {
+        let start = pit_start(u16::MAX);
+        CALIBRATION_START.store(start, Ordering::Relaxed);
+    }
+}
+
+/// TSC when [`start_calibration`] started the PIT (0: it did not).
+static CALIBRATION_START: AtomicU64 = AtomicU64::new(0);
+
+/// Finds the TSC frequency (CPUID when it tells, else the PIT countdown started by
+/// [`start_calibration`], waiting until it has run at least 5 ms) and keeps it for the
 /// conversions below. Returns it in Hz with its source.
-pub fn calibrate() -> (u64, TscSource) {
+pub fn finish_calibration() -> (u64, TscSource) {
     let (hz, source) = match cpuid_tsc_hz() {
         Some(found) => found,
         None => (pit_tsc_hz(), TscSource::Pit),
@@ -98,27 +112,44 @@ fn cpuid_tsc_hz() -> Option<(u64, TscSource)> {
     None
 }
 
-/// Measures the TSC frequency against PIT channel 2: one 5 ms countdown. Returns it in Hz.
+/// Measures the TSC frequency against PIT channel 2, whose countdown [`start_calibration`]
+/// started: reads how many PIT periods have passed (at least 5 ms' worth, waiting for the
+/// rest if the boot's work took less) and the TSC ticks since. Returns it in Hz.
 ///
-/// The window trades boot time against accuracy. Measured under QEMU's software emulation
-/// (5 boots each; the host's TSC runs at 2300 MHz): one 10 ms countdown read 2304-2308 MHz,
-/// one 5 ms countdown 2315-2318 (one boot 2338), about 0.7% high: starting the countdown and
-/// the poll that sees it end cost ~35 us however long it is. Shorter windows were worse:
-/// the difference of 0.25 and 1.25 ms countdowns (shortest of three each) spread over
-/// 2298-2342, as a poll of the emulated PIT now and then waits for the emulator's own lock,
-/// and a warm-up countdown before the measured one made it read 1.5-3% high. Figures that
-/// use the TSC are ratios or far noisier than 1%, so 5 ms it is; many Intel CPUs answer
-/// through CPUID instead.
+/// The window trades boot time against accuracy; it overlaps the boot's first work, so it
+/// costs nothing unless that work takes less than 5 ms. Measured under QEMU's software
+/// emulation (5 boots each; the host's TSC runs at 2300 MHz) when this was a separate 5 ms
+/// countdown polled to its end: 2315-2318 MHz (one boot 2338), about 0.7% high, from the
+/// ~35 us that starting a countdown and seeing it end cost; a 10 ms one read 2304-2308.
+/// Shorter windows were worse (the emulated PIT's port now and then waits for the
+/// emulator's lock). Figures that use the TSC are ratios or far noisier than 1%; many
+/// Intel CPUs answer through CPUID instead.
 fn pit_tsc_hz() -> u64 {
-    const COUNT: u16 = (PIT_HZ / 200) as u16;
-    let ticks = pit_countdown(COUNT);
-    // The countdown lasted COUNT / PIT_HZ seconds.
-    (ticks as u128 * PIT_HZ as u128 / u128::from(COUNT)) as u64
+    const MIN_PERIODS: u64 = PIT_HZ / 200;
+    let mut start = CALIBRATION_START.load(Ordering::Relaxed);
+    if start == 0 {
+        start = pit_start(u16::MAX);
+    }
+    // The count is read with a latch command, so each reading is one consistent value;
+    // past ~55 ms it would wrap (OUT goes high at zero): then start again.
+    let mut spins = 0u64;
+    loop {
+        let (left, wrapped, now) = pit_read();
+        let periods = u64::from(u16::MAX - left);
+        if wrapped && spins == 0 {
+            start = pit_start(u16::MAX);
+        } else if periods >= MIN_PERIODS || spins > 50_000_000 {
+            let ticks = now.saturating_sub(start);
+            return (ticks as u128 * PIT_HZ as u128 / u128::from(periods.max(1))) as u64;
+        }
+        spins += 1;
+    }
 }
 
-/// Counts `count` periods of the PIT down on channel 2 (the speaker channel, gated via port
-/// 0x61, so the timer interrupt on channel 0 is untouched). Returns the TSC ticks it took.
-fn pit_countdown(count: u16) -> u64 {
+/// Starts PIT channel 2 counting down from `count` (mode 0: once, OUT high at zero; the
+/// speaker channel, gated via port 0x61, so the timer interrupt on channel 0 is untouched).
+/// Returns the TSC at the start.
+fn pit_start(count: u16) -> u64 {
     let mut p61: Port<u8> = Port::new(0x61);
     let mut cmd: Port<u8> = Port::new(0x43);
     let mut ch2: Port<u8> = Port::new(0x42);
@@ -126,19 +157,28 @@ fn pit_countdown(count: u16) -> u64 {
     // channel 2 only drives the speaker, which we keep disconnected (bit 1 clear).
     unsafe {
         let v = p61.read();
-        p61.write((v & !0x02) | 0x01); // speaker off, gate on
+        p61.write(v & !0x03); // speaker off, gate off
         cmd.write(0b1011_0000); // channel 2, lo/hi byte, mode 0 (count down once)
         ch2.write(count as u8);
         ch2.write((count >> 8) as u8);
-        let v = p61.read() & !0x01;
-        p61.write(v); // restart the count
-        p61.write(v | 0x01);
-        let start = rdtsc();
-        let mut spins = 0u64;
-        while p61.read() & 0x20 == 0 && spins < 50_000_000 {
-            spins += 1;
-        }
-        rdtsc().saturating_sub(start)
+        p61.write((v & !0x02) | 0x01); // gate on: the count starts
+    }
+    rdtsc()
+}
+
+/// Channel 2's current count (latched), whether it reached zero, and the TSC then.
+fn pit_read() -> (u16, bool, u64) {
+    let mut p61: Port<u8> = Port::new(0x61);
+    let mut cmd: Port<u8> = Port::new(0x43);
+    let mut ch2: Port<u8> = Port::new(0x42);
+    // SAFETY: as in `pit_start`; latching and reading channel 2 changes nothing else.
+    unsafe {
+        cmd.write(0b1000_0000); // latch channel 2's count
+        let now = rdtsc();
+        let lo = ch2.read();
+        let hi = ch2.read();
+        let wrapped = p61.read() & 0x20 != 0;
+        (u16::from(lo) | u16::from(hi) << 8, wrapped, now)
     }
 }
 
@@ -147,9 +187,12 @@ pub fn tsc_hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed).max(1)
 }
 
-/// Microseconds between two TSC readings.
+/// Microseconds between two TSC readings (0 before the frequency is known).
 pub fn tsc_to_us(ticks: u64) -> u64 {
-    (ticks as u128 * 1_000_000 / tsc_hz() as u128) as u64
+    match TSC_HZ.load(Ordering::Relaxed) {
+        0 => 0,
+        hz => (ticks as u128 * 1_000_000 / hz as u128) as u64,
+    }
 }
 
 /// Nanoseconds since kernel entry (monotonic).

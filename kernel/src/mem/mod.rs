@@ -39,12 +39,22 @@ impl core::fmt::Display for MemError {
     }
 }
 
-/// Brings up frames, paging and the heap. Returns the bytes of reclaimed bootloader memory.
+/// What [`init`] did, for the boot log (it logs nothing itself: it runs before the clock's
+/// frequency is known).
+pub struct Started {
+    /// Bytes of bootloader memory reclaimed.
+    pub reclaimed: u64,
+    /// How the framebuffer is mapped (write-combining or why not), if there is one.
+    pub framebuffer: Option<alloc::string::String>,
+}
+
+/// Brings up frames, paging and the heap.
 ///
-/// Logs how long each step took (`boot: ... took`): none of them should grow with
-/// installed RAM (the heap is mapped with 2 MiB pages).
-pub fn init(boot: &BootInfo) -> Result<u64, MemError> {
+/// Records how long each step took as boot phases: none of them should grow with installed
+/// RAM (the heap is mapped with 2 MiB pages).
+pub fn init(boot: &BootInfo) -> Result<Started, MemError> {
     use crate::support::bench::boot_phase;
+    use alloc::format;
     paging::init(boot.hhdm_offset);
     frames::init(boot.regions());
     if frames::stats().1 == 0 {
@@ -59,20 +69,21 @@ pub fn init(boot: &BootInfo) -> Result<u64, MemError> {
     let (initial, cap) = memmap::heap_sizes(boot.usable_bytes());
     heap::init(initial, cap).map_err(MemError::Heap)?;
     boot_phase("memory: heap");
-    if let Some(fb) = boot.framebuffer.as_ref() {
+    let framebuffer = boot.framebuffer.as_ref().map(|fb| {
         let len = (fb.pitch as u64).saturating_mul(fb.height as u64);
-        match paging::make_write_combining(x86_64::VirtAddr::new_truncate(fb.addr), len) {
-            Ok(0) => {
-                crate::log!("memory: framebuffer write-combining (as the bootloader mapped it)")
-            }
-            Ok(n) => {
-                crate::log!("memory: framebuffer mapped write-combining ({n} entries changed)")
-            }
-            Err(e) => crate::log!("memory: framebuffer not write-combining: {e}"),
-        }
+        let line = match paging::make_write_combining(x86_64::VirtAddr::new_truncate(fb.addr), len)
+        {
+            Ok(0) => format!("memory: framebuffer write-combining (as the bootloader mapped it)"),
+            Ok(n) => format!("memory: framebuffer mapped write-combining ({n} entries changed)"),
+            Err(e) => format!("memory: framebuffer not write-combining: {e}"),
+        };
         boot_phase("memory: framebuffer");
-    }
-    Ok(reclaimed)
+        line
+    });
+    Ok(Started {
+        reclaimed,
+        framebuffer,
+    })
 }
 
 /// Current memory statistics.

@@ -10,22 +10,45 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-/// TSC value at the end of the last boot phase reported with [`boot_phase`] (0: none yet,
-/// so the first phase starts at kernel entry).
+/// The boot's phases so far: name and TSC ticks, in order (at most [`MAX_PHASES`]).
+static PHASES: spin::Mutex<([(&str, u64); MAX_PHASES], usize)> =
+    spin::Mutex::new(([("", 0); MAX_PHASES], 0));
+const MAX_PHASES: usize = 16;
+/// TSC value at the end of the last boot phase (0: none yet, so the first phase starts at
+/// kernel entry).
 static PHASE_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
-/// Ends a boot phase: logs `boot: NAME took X.Y ms` (the time since the previous phase
-/// ended, or since kernel entry for the first) and starts the next one. The boot sequence
-/// calls it after each stage, so the boot log shows where the time goes.
-pub fn boot_phase(name: &str) {
+/// Ends a boot phase (the time since the previous one ended, or since kernel entry for the
+/// first) and starts the next one. The boot sequence calls it after each stage; the phases
+/// are reported in one log line by [`boot_phases`] when the boot is done (a log line costs
+/// about half a millisecond under emulation, and the first phases run before the clock's
+/// frequency is known).
+pub fn boot_phase(name: &'static str) {
     use core::sync::atomic::Ordering;
     let now = rdtsc();
     let start = match PHASE_END.swap(now, Ordering::Relaxed) {
         0 => crate::boot::entry::ENTRY_TSC.load(Ordering::Relaxed),
         t => t,
     };
-    let us = tsc_to_us(now.saturating_sub(start));
-    crate::log!("boot: {name} took {}.{} ms", us / 1000, (us % 1000) / 100);
+    let mut phases = PHASES.lock();
+    let (list, n) = &mut *phases;
+    if let Some(slot) = list.get_mut(*n) {
+        *slot = (name, now.saturating_sub(start));
+        *n += 1;
+    }
+}
+
+/// `boot: phases (ms): NAME X.Y, ...`: every phase recorded by [`boot_phase`].
+pub fn boot_phases() -> String {
+    let mut line = String::from("boot: phases (ms):");
+    let phases = PHASES.lock();
+    let (list, n) = &*phases;
+    for (i, (name, ticks)) in list.iter().take(*n).enumerate() {
+        let us = tsc_to_us(*ticks);
+        let sep = if i == 0 { " " } else { ", " };
+        let _ = write!(line, "{sep}{name} {}.{}", us / 1000, (us % 1000) / 100);
+    }
+    line
 }
 
 /// Collects `BENCH` lines and prints them.

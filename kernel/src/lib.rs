@@ -162,9 +162,10 @@ pub fn init() -> boot::BootInfo {
         arch::irq::IRQ_BASE + 15,
         arch::clock::TICK_HZ
     );
+    support::bench::boot_phase("interrupts");
     let fs_line = fs::init(&boot);
     log!("{fs_line}");
-    support::bench::boot_phase("interrupts and file system");
+    support::bench::boot_phase("file system");
     // Buses: PCI (through ECAM when ACPI describes it), then USB, whose controllers are
     // taken over by a task of their own.
     let ecam = drivers::acpi::with_tables(|t| {

@@ -73,7 +73,7 @@ pub fn init(boot: &BootInfo) -> Result<Started, MemError> {
         let len = (fb.pitch as u64).saturating_mul(fb.height as u64);
         let line = match paging::make_write_combining(x86_64::VirtAddr::new_truncate(fb.addr), len)
         {
-            Ok(0) => format!("memory: framebuffer write-combining (as the bootloader mapped it)"),
+            Ok(0) => "memory: framebuffer write-combining (as the bootloader mapped it)".into(),
             Ok(n) => format!("memory: framebuffer mapped write-combining ({n} entries changed)"),
             Err(e) => format!("memory: framebuffer not write-combining: {e}"),
         };

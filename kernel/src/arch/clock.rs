@@ -131,18 +131,23 @@ fn pit_tsc_hz() -> u64 {
         start = pit_start(u16::MAX);
     }
     // The count is read with a latch command, so each reading is one consistent value;
-    // past ~55 ms it would wrap (OUT goes high at zero): then start again.
-    let mut spins = 0u64;
+    // past ~55 ms it would wrap (OUT goes high at zero): then start again, once. A PIT
+    // that never counts (some machines have none) gives up after about 2^30 TSC ticks
+    // (0.25-1 s): 0 means "unknown" to the caller.
+    const GIVE_UP_TICKS: u64 = 1 << 30;
+    let mut restarted = false;
     loop {
         let (left, wrapped, now) = pit_read();
         let periods = u64::from(u16::MAX - left);
-        if wrapped && spins == 0 {
+        if wrapped && !restarted {
             start = pit_start(u16::MAX);
-        } else if periods >= MIN_PERIODS || spins > 50_000_000 {
+            restarted = true;
+        } else if periods >= MIN_PERIODS {
             let ticks = now.saturating_sub(start);
-            return (ticks as u128 * PIT_HZ as u128 / u128::from(periods.max(1))) as u64;
+            return (ticks as u128 * PIT_HZ as u128 / u128::from(periods)) as u64;
+        } else if now.saturating_sub(start) > GIVE_UP_TICKS {
+            return 0;
         }
-        spins += 1;
     }
 }
 

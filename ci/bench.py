@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qemu  # noqa: E402
-from scenarios import PROMPT  # noqa: E402
+from scenarios import PROMPT, boot_phases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_LINE = re.compile(r"^BENCH (\S+) (\S+) (\S+)", re.M)
@@ -42,7 +42,6 @@ def boot_times(iso: str, runs: int) -> dict:
     a cost real hardware does not have and that depends on which RAM the kernel uses (what
     the firmware touched before is free). The figure as QEMU starts by default is reported
     too (`boot_guest_lazy_ms_median`)."""
-    phases_line = re.compile(r"boot: phases \(ms\): (.*)")
     results = {}
     for label, extra in (("", ["-mem-prealloc"]), ("_lazy", [])):
         wall, guest = [], []
@@ -53,10 +52,9 @@ def boot_times(iso: str, runs: int) -> dict:
                 if not found:
                     raise RuntimeError("did not boot")
                 wall.append(time.time() - t0)
-                phases = phases_line.search(m.text())
-                guest.append((float(found.group(1)), phases.group(1) if phases else ""))
+                guest.append((float(found.group(1)), boot_phases(m.text())))
         wall.sort()
-        guest.sort()
+        guest.sort(key=lambda g: g[0])
         median, phases = guest[len(guest) // 2]
         results[f"boot_guest{label}_ms_median"] = (median, "ms")
         results[f"boot_guest{label}_ms_min"] = (guest[0][0], "ms")
@@ -65,14 +63,9 @@ def boot_times(iso: str, runs: int) -> dict:
             results["boot_wall_s_median"] = (wall[len(wall) // 2], "s")
             results["boot_wall_s_min"] = (wall[0], "s")
         else:
-            for part in phases.split(", "):
-                name, _, ms = part.rpartition(" ")
+            for name, ms in phases.items():
                 key = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-                if key:
-                    try:
-                        results[f"boot_phase_{key}_ms"] = (float(ms), "ms")
-                    except ValueError:
-                        pass
+                results[f"boot_phase_{key}_ms"] = (ms, "ms")
     return results
 
 

@@ -70,6 +70,19 @@ def boot(m: qemu.Machine):
         raise Failure(f"boot failed: {found.group(0)}\n{tail}")
 
 
+def boot_phases(log: str) -> dict[str, float]:
+    """The kernel's `boot: phases (ms): NAME X.Y, ...` line as {name: ms} (empty if absent)."""
+    line = re.search(r"boot: phases \(ms\): ([^\r\n]*)", log)
+    if not line:
+        return {}
+    phases = {}
+    for part in line.group(1).split(", "):
+        name, _, ms = part.rpartition(" ")
+        if name and re.fullmatch(r"\d+\.\d", ms):
+            phases[name] = float(ms)
+    return phases
+
+
 def boots_and_draws(ctx: Context) -> str:
     """The ISO boots to `RustOS ready`, and text is drawn on the framebuffer."""
     with ctx.machine("boot") as m:
@@ -85,13 +98,12 @@ def boots_and_draws(ctx: Context) -> str:
                 raise Failure(f"boot log lacks the '{line}' stage line")
         # One line reports every boot phase in ms; the clock is calibrated by then, so the
         # log's time stamps are real (the TSC frequency line comes first).
-        phases = re.search(r"boot: phases \(ms\): ([^\r\n]*)", m.text())
+        phases = boot_phases(m.text())
         if not phases:
             raise Failure("boot log lacks the 'boot: phases (ms):' line")
-        named = dict(p.rsplit(" ", 1) for p in phases.group(1).split(", ") if " " in p)
         for phase in ("memory: heap", "console shadow", "pci", "disks"):
-            if phase not in named or not re.fullmatch(r"\d+\.\d", named[phase]):
-                raise Failure(f"boot phases lack '{phase}': {phases.group(1)}")
+            if phase not in phases:
+                raise Failure(f"boot phases lack '{phase}': {phases}")
         if not re.search(r"time: TSC at [1-9]\d*\.\d{3} MHz", m.text()):
             raise Failure("boot log lacks a TSC frequency")
         return f"{s['width']}x{s['height']}, {s['non_background_fraction']:.1%} text pixels"
@@ -1475,43 +1487,62 @@ def round_trip_on_host(image: Path, big: bytes, many: int):
         raise Failure(f"`rm` before `reboot` not synced: {listing.count('file number')} files left")
 
 
-def fat32_round_trip(ctx: Context, kind: str) -> str:
-    attach, dev, model = DISK_KINDS[kind]
+def volume_with_big_file(ctx: Context, name: str, seed_shift: int) -> tuple[Path, bytes]:
+    """A 64 MiB FAT32 image holding one 10 MiB pseudo-random file, `host big.bin`."""
     disk_tools()
-    image = ctx.artifacts / f"disk-{kind}-fat32.img"
+    image = ctx.artifacts / f"{name}.img"
     fat_image(image, 64)
-    big = bytes((i * 2654435761 >> 13) & 0xff for i in range(10 << 20))
-    src = ctx.artifacts / "disk-big.bin"
+    big = bytes((i * 2654435761 >> seed_shift) & 0xff for i in range(10 << 20))
+    src = ctx.artifacts / f"{name}-big.bin"
     src.write_bytes(big)
     mcopy_in(image, src, "host big.bin")
+    return image, big
+
+
+def write_sample_files(m: qemu.Machine, mnt: str, many: int, sync_timeout: float):
+    """Writes a round trip's files on the volume mounted at `mnt` (a long name, nested
+    directories with a copy of `host big.bin`, `many` small files in one directory), checks
+    that each command already wrote its changes back, then resets the machine hard."""
+    serial_cmd(m, f"echo small file > '{mnt}/A small file with a long name.txt'")
+    serial_cmd(m, f"mkdir -p {mnt}/one/two/three")
+    serial_cmd(m, f"cp '{mnt}/host big.bin' {mnt}/one/two/three/copy.bin", timeout=60)
+    serial_cmd(m, f"mkdir {mnt}/many")
+    for start in range(0, many, 10):
+        serial_cmd(m, " ; ".join(f"echo {i} > '{mnt}/many/file number {i}.txt'"
+                                 for i in range(start, start + 10)))
+    # Every command already wrote its changes back; `sync` has nothing left to do.
+    must_contain(serial_out(m, "sync -v", timeout=sync_timeout), "nothing to write",
+                 "changes written after each command")
+    m.qmp_cmd("system_reset")
+    if m.wait_exit(30) is None:
+        raise Failure("QEMU did not stop on system_reset")
+
+
+def check_sample_files(m: qemu.Machine, mnt: str, many: int, big: bytes):
+    """After the reset: what `write_sample_files` wrote reads back from `mnt`."""
+    must_have_line(serial_out(m, f"cat '{mnt}/A small file with a long name.txt'"), "small file",
+                   "small file after the reset")
+    listing = serial_out(m, f"ls {mnt}/many")
+    for i in (0, 17, many - 1):
+        must_contain(listing, f"file number {i}.txt", "many files after the reset")
+    must_have_line(serial_out(m, f"cat '{mnt}/many/file number 17.txt'"), "17", "contents")
+    must_contain(serial_out(m, f"stat {mnt}/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
+
+
+def fat32_round_trip(ctx: Context, kind: str) -> str:
+    attach, dev, model = DISK_KINDS[kind]
+    image, big = volume_with_big_file(ctx, f"disk-{kind}-fat32", 13)
     mnt = f"/mnt/{dev}"
     many = 40
     with ctx.machine(f"disk-{kind}-1", extra=attach(image)) as m:
         shell_ready(m)
         expect(m, rf"fs: {dev} mounted at {mnt}", "automount at boot")
         must_match(serial_out(m, "lsblk"), rf"{dev}\s+64M\s+{model} disk\s+fat\s+{mnt}", "lsblk")
-        serial_cmd(m, f"echo small file > '{mnt}/A small file with a long name.txt'")
-        serial_cmd(m, f"mkdir -p {mnt}/one/two/three")
-        serial_cmd(m, f"cp '{mnt}/host big.bin' {mnt}/one/two/three/copy.bin", timeout=60)
-        serial_cmd(m, f"mkdir {mnt}/many")
-        for start in range(0, many, 10):
-            serial_cmd(m, " ; ".join(f"echo {i} > '{mnt}/many/file number {i}.txt'"
-                                     for i in range(start, start + 10)))
-        # Every command already wrote its changes back; `sync` has nothing left to do.
-        must_contain(serial_out(m, "sync -v", timeout=120), "nothing to write", "changes written after each command")
-        m.qmp_cmd("system_reset")
-        if m.wait_exit(30) is None:
-            raise Failure("QEMU did not stop on system_reset")
+        write_sample_files(m, mnt, many, sync_timeout=120)
     with ctx.machine(f"disk-{kind}-2", extra=attach(image)) as m:
         shell_ready(m)
         expect(m, rf"fs: {dev} mounted at {mnt}", "automount after the reset")
-        must_have_line(serial_out(m, f"cat '{mnt}/A small file with a long name.txt'"), "small file",
-                       "small file after the reset")
-        listing = serial_out(m, f"ls {mnt}/many")
-        for i in (0, 17, many - 1):
-            must_contain(listing, f"file number {i}.txt", "many files after the reset")
-        must_have_line(serial_out(m, f"cat '{mnt}/many/file number 17.txt'"), "17", "contents")
-        must_contain(serial_out(m, f"stat {mnt}/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
+        check_sample_files(m, mnt, many, big)
         # Tab completion on a mounted directory.
         mark = m.mark()
         m.write_serial(f"ls {mnt}/one/tw\t")
@@ -1772,13 +1803,7 @@ def usb_storage_fat32(ctx: Context) -> str:
     and long-named files and nested directories written from the shell, `sync`, a hard
     reset; after the second boot (the stick now behind a hub) read back byte for byte;
     then fsck.fat is clean and mcopy reads the same bytes."""
-    disk_tools()
-    image = ctx.artifacts / "usb-stick-fat32.img"
-    fat_image(image, 64)
-    big = bytes((i * 2654435761 >> 11) & 0xff for i in range(10 << 20))
-    src = ctx.artifacts / "usb-big.bin"
-    src.write_bytes(big)
-    mcopy_in(image, src, "host big.bin")
+    image, big = volume_with_big_file(ctx, "usb-stick-fat32", 11)
     many = 40
     with ctx.machine("usb-storage-1", extra=USB_XHCI + usb_stick(image)) as m:
         shell_ready(m)
@@ -1787,30 +1812,13 @@ def usb_storage_fat32(ctx: Context) -> str:
         expect(m, r"fs: usb0 mounted at /mnt/usb0\b", "stick mounted", timeout=60)
         must_match(serial_out(m, "lsblk"), r"usb0\s+64M\s+usb-storage\s+disk\s+fat\s+/mnt/usb0", "lsblk")
         must_match(serial_out(m, "lsusb"), r"mass storage.*usb0, 64 MiB", "lsusb names the stick")
-        serial_cmd(m, "echo small file > '/mnt/usb0/A small file with a long name.txt'")
-        serial_cmd(m, "mkdir -p /mnt/usb0/one/two/three")
-        serial_cmd(m, "cp '/mnt/usb0/host big.bin' /mnt/usb0/one/two/three/copy.bin", timeout=60)
-        serial_cmd(m, "mkdir /mnt/usb0/many")
-        for start in range(0, many, 10):
-            serial_cmd(m, " ; ".join(f"echo {i} > '/mnt/usb0/many/file number {i}.txt'"
-                                     for i in range(start, start + 10)))
-        # Every command already wrote its changes back; `sync` has nothing left to do.
-        must_contain(serial_out(m, "sync -v", timeout=180), "nothing to write", "changes written after each command")
-        m.qmp_cmd("system_reset")
-        if m.wait_exit(30) is None:
-            raise Failure("QEMU did not stop on system_reset")
+        write_sample_files(m, "/mnt/usb0", many, sync_timeout=180)
     behind_hub = USB_XHCI + usb_dev("usb-hub", port="2") + usb_stick(image, port="2.3")
     with ctx.machine("usb-storage-2", extra=behind_hub) as m:
         shell_ready(m)
         expect(m, r"usb: mass storage on port \d+\.3 \(QEMU QEMU HARDDISK\): usb0", "stick behind a hub", timeout=60)
         expect(m, r"fs: usb0 mounted at /mnt/usb0\b", "mounted after the reset", timeout=90)
-        must_have_line(serial_out(m, "cat '/mnt/usb0/A small file with a long name.txt'"), "small file",
-                       "small file after the reset")
-        listing = serial_out(m, "ls /mnt/usb0/many")
-        for i in (0, 17, many - 1):
-            must_contain(listing, f"file number {i}.txt", "many files after the reset")
-        must_have_line(serial_out(m, "cat '/mnt/usb0/many/file number 17.txt'"), "17", "contents")
-        must_contain(serial_out(m, "stat /mnt/usb0/one/two/three/copy.bin"), str(len(big)), "10 MiB size")
+        check_sample_files(m, "/mnt/usb0", many, big)
         # What this boot read from the stick goes back as a new file, checked on the host.
         serial_cmd(m, "cp /mnt/usb0/one/two/three/copy.bin /mnt/usb0/back.bin", timeout=60)
         serial_cmd(m, "rm '/mnt/usb0/many/file number 3.txt'")

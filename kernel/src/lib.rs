@@ -274,23 +274,29 @@ mod tests {
         assert!(!Cr0::read().intersects(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED));
         assert!(x86_64::instructions::interrupts::are_enabled());
         let pattern: u64 = 0x0123_4567_89ab_cdef;
-        let back: u64;
-        // SAFETY: only xmm15 and ecx are changed (both declared); `hlt` with interrupts
-        // enabled returns at the next interrupt (the 1 kHz timer), five times.
+        let (back0, back15): (u64, u64);
+        // SAFETY: only xmm0, xmm15 and ecx are changed (all declared); `hlt` with interrupts
+        // enabled returns at the next interrupt (the 1 kHz timer), five times. xmm0 is the
+        // register any compiled code in a handler uses first, xmm15 the last.
         unsafe {
             core::arch::asm!(
+                "movq xmm0, {v}",
                 "movq xmm15, {v}",
                 "mov ecx, 5",
                 "2: hlt",
                 "dec ecx",
                 "jnz 2b",
-                "movq {v}, xmm15",
-                v = inout(reg) pattern => back,
+                "movq {a}, xmm0",
+                "movq {b}, xmm15",
+                v = in(reg) pattern,
+                a = out(reg) back0,
+                b = out(reg) back15,
                 out("ecx") _,
+                out("xmm0") _,
                 out("xmm15") _,
             );
         }
-        assert_eq!(back, pattern);
+        assert_eq!((back0, back15), (pattern, pattern));
         let x = core::hint::black_box(2.0f64);
         assert_eq!(x * x + x / 4.0, 4.5);
     }

@@ -217,21 +217,30 @@ fn partitions_past_the_end_are_skipped() {
     assert_eq!(t.warnings.len(), 2);
 }
 
+/// Writes a FAT boot sector (as `mkfs.fat` does: jump, sector size, sectors per cluster,
+/// reserved sectors, two FATs, the type string `fs.1` at offset `fs.0`, the 0x55AA signature).
+fn fat_boot_sector(
+    s: &mut [u8],
+    sector_size: u16,
+    per_cluster: u8,
+    reserved: u8,
+    fs: (usize, &[u8]),
+) {
+    s[0..3].copy_from_slice(&[0xeb, 0x58, 0x90]);
+    s[11..13].copy_from_slice(&sector_size.to_le_bytes());
+    s[13] = per_cluster;
+    s[14] = reserved;
+    s[16] = 2;
+    s[fs.0..fs.0 + fs.1.len()].copy_from_slice(fs.1);
+    s[510] = 0x55;
+    s[511] = 0xaa;
+}
+
 #[test]
 fn whole_disk_fat_and_blank_disks() {
     let mut d = Disk::new(100);
     assert_eq!(d.table().unwrap().scheme, Scheme::None);
-    let s = d.sector(0);
-    s[0] = 0xeb;
-    s[1] = 0x58;
-    s[2] = 0x90;
-    s[11..13].copy_from_slice(&512u16.to_le_bytes());
-    s[13] = 8;
-    s[14] = 32;
-    s[16] = 2;
-    s[82..87].copy_from_slice(b"FAT32");
-    s[510] = 0x55;
-    s[511] = 0xaa;
+    fat_boot_sector(d.sector(0), 512, 8, 32, (82, b"FAT32"));
     assert!(looks_like_fat(d.sector(0)));
     assert_eq!(d.table().unwrap().scheme, Scheme::Whole);
     d.sector(0)[13] = 3; // not a power of two
@@ -274,14 +283,7 @@ fn optical_media_have_no_partition_table() {
     assert!(!looks_like_iso9660(&d.0[at..at + 2048]), "unknown version");
     // FAT with 2048-byte sectors on the whole medium (`mkfs.fat -S 2048`).
     let mut cd = vec![0u8; 2048 * 64];
-    cd[0..3].copy_from_slice(&[0xeb, 0x3c, 0x90]);
-    cd[11..13].copy_from_slice(&2048u16.to_le_bytes());
-    cd[13] = 1;
-    cd[14] = 1;
-    cd[16] = 2;
-    cd[54..59].copy_from_slice(b"FAT12");
-    cd[510] = 0x55;
-    cd[511] = 0xaa;
+    fat_boot_sector(&mut cd, 2048, 1, 1, (54, b"FAT12"));
     assert_eq!(medium_table(&cd).unwrap().scheme, Scheme::Whole);
     // Read errors and sector sizes as for disks.
     assert_eq!(medium_table(&cd[..1000]), Err(Error::Io));

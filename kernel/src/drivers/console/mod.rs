@@ -143,17 +143,18 @@ impl Console {
         };
         let (w, h) = (self.rows.fb.width, self.rows.fb.height);
         let text_h = self.rows.rows * self.glyphs.cell_h;
-        if text_h < h {
-            self.rows
-                .fb
-                .surface()
-                .fill_rect(0, text_h, w, h - text_h, DEFAULT_BG);
-        }
         if self.rows.has_shadow() {
-            // A new shadow is all background already: only every row must reach the screen.
+            // A new shadow stands for an all-background screen: clear the screen to match,
+            // once, instead of writing the shadow and copying it.
+            self.rows.fb.surface().fill_rect(0, 0, w, h, self.bg);
             (self.col, self.row) = (0, 0);
-            self.rows.mark_dirty(0, self.rows.rows);
         } else {
+            if text_h < h {
+                self.rows
+                    .fb
+                    .surface()
+                    .fill_rect(0, text_h, w, h - text_h, DEFAULT_BG);
+            }
             self.clear();
         }
         // Whole pieces of `str` were appended, so the bytes are UTF-8; a failure would
@@ -176,13 +177,6 @@ impl Console {
     /// Copies changed rows to the screen.
     pub fn flush(&mut self) {
         self.rows.flush();
-    }
-
-    /// Copies the whole shadow buffer to the screen in one go, scrambling the picture
-    /// until the next [`Console::repaint`]: the baseline of `bench console`. False without
-    /// a shadow.
-    pub fn copy_shadow_raw(&mut self) -> bool {
-        self.rows.copy_shadow_raw()
     }
 
     /// Starts drawing into a RAM shadow of the screen (needs the heap).

@@ -23,20 +23,40 @@ use alloc::vec::Vec;
 const SKEW_BYTES: usize = 4096 + 2048;
 const SKEW_PERIOD: usize = 8192;
 
-/// The shadow: `len` pixels starting `skew` pixels into `buf`.
+/// The shadow: the ring of text rows, starting `skew` pixels into `buf`.
+///
+/// Only the first ring slots exist yet (up to `buf.len()`): a slot is written with the
+/// background when first used ([`Shadow::slots`]), so the boot does not fill 4 MiB of RAM
+/// that the screen, cleared to the same background, already shows.
 struct Shadow {
     buf: Vec<u32>,
     skew: usize,
-    len: usize,
+    /// Pixels per ring slot (one text row).
+    slot_px: usize,
+    /// The background every slot not yet written stands for, encoded.
+    bg: u32,
 }
 
 impl Shadow {
-    fn pixels(&self) -> &[u32] {
-        &self.buf[self.skew..self.skew + self.len]
-    }
-
-    fn pixels_mut(&mut self) -> &mut [u32] {
-        &mut self.buf[self.skew..self.skew + self.len]
+    /// The ring's slots `..end`, written with the background first where they do not
+    /// exist yet.
+    fn slots(&mut self, end: usize) -> &mut [u32] {
+        let want = self.skew + end * self.slot_px;
+        let have = self.buf.len();
+        if want > have {
+            assert!(
+                want <= self.buf.capacity(),
+                "console shadow slot out of range"
+            );
+            // SAFETY: pixels `have..want` are within the capacity (checked just above)
+            // and 4-byte aligned (a `Vec<u32>`); they are all written here, so after
+            // `set_len` every pixel below `want` is initialized.
+            unsafe {
+                fill_raw(self.buf.as_mut_ptr().add(have), want - have, self.bg);
+                self.buf.set_len(want);
+            }
+        }
+        &mut self.buf[self.skew..want]
     }
 }
 
@@ -77,14 +97,9 @@ impl TextRows {
     /// The pixels of text row `r` (in the shadow ring, or on screen) and their stride.
     pub fn row_pixels(&mut self, r: usize) -> (&mut [u32], usize) {
         let (cell_h, width) = (self.cell_h, self.fb.width);
-        match self.shadow.as_mut().map(Shadow::pixels_mut) {
-            Some(buf) => {
-                let slot = (r + self.top) % self.rows;
-                (
-                    &mut buf[slot * cell_h * width..(slot + 1) * cell_h * width],
-                    width,
-                )
-            }
+        let slot = (r + self.top) % self.rows;
+        match self.shadow.as_mut().map(|s| s.slots(slot + 1)) {
+            Some(buf) => (&mut buf[slot * cell_h * width..], width),
             None => {
                 let surface = self.fb.surface();
                 let stride = surface.stride;
@@ -121,12 +136,12 @@ impl TextRows {
     /// Copies changed rows of the shadow to the screen.
     pub fn flush(&mut self) {
         let (
-            Some(buf),
+            Some(shadow),
             Some(Dirty {
                 rows: (r0, r1),
                 cols,
             }),
-        ) = (self.shadow.as_ref().map(Shadow::pixels), self.dirty.take())
+        ) = (self.shadow.as_mut(), self.dirty.take())
         else {
             return;
         };
@@ -141,7 +156,7 @@ impl TextRows {
         while r < r1 && x0 < x1 {
             let slot = (r + self.top) % self.rows;
             let n = (r1 - r).min(self.rows - slot);
-            let run = &buf[slot * rows_px..(slot + n) * rows_px];
+            let run = &shadow.slots(slot + n)[slot * rows_px..];
             if (x0, x1) == (0, w) {
                 self.fb.write_rows(r * cell_h, run);
             } else {
@@ -153,28 +168,16 @@ impl TextRows {
         }
     }
 
-    /// Copies the whole shadow to the screen as it lies in memory (ignoring the ring's
-    /// order): the benchmarks' baseline, the same bytes from the same buffer as a scroll's
-    /// flush copies. False without a shadow.
-    pub fn copy_shadow_raw(&mut self) -> bool {
-        match self.shadow.as_ref() {
-            Some(shadow) => {
-                self.fb.write_rows(0, shadow.pixels());
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Starts drawing into a RAM shadow of the screen (needs the heap). Fails quietly
     /// (keeps drawing directly) if the memory is not there.
     ///
     /// The first `used` text rows are copied from the screen (the one read of video memory,
-    /// at boot); the rows below them have not been written since they were cleared, so they
-    /// start as `bg` without reading video memory at all.
+    /// at boot); the rows below them must show `bg` on screen (they have not been written
+    /// since they were cleared): their slots are written only when first used.
     pub fn enable_shadow(&mut self, used: usize, bg: Rgb) -> bool {
         let w = self.fb.width;
-        let n = w * self.rows * self.cell_h;
+        let slot_px = w * self.cell_h;
+        let n = slot_px * self.rows;
         let slack = SKEW_PERIOD / 4;
         let mut buf = Vec::new();
         if buf.try_reserve_exact(n + slack).is_err() {
@@ -185,22 +188,19 @@ impl TextRows {
         let gap = (buf.as_ptr() as usize).wrapping_sub(fb_addr) % SKEW_PERIOD;
         let skew = (SKEW_BYTES + SKEW_PERIOD - gap) % SKEW_PERIOD / 4;
         let bg = self.fb.format.encode(bg);
-        let total = skew + n;
-        // Filled in 64-bit stores (see `fill_pixels`): `resize` stores one pixel at a time,
-        // and this is 4 MiB at 1280x800.
-        // SAFETY: `try_reserve_exact` made room for `n + slack >= skew + n` pixels; a
-        // `Vec<u32>` is 4-byte aligned.
-        unsafe { fill_raw(buf.as_mut_ptr(), total, bg) };
-        // SAFETY: the first `total` pixels were all just written, within the capacity.
-        unsafe { buf.set_len(total) };
-        let copied = used.min(self.rows) * self.cell_h;
+        // Within the reserved capacity (skew < slack), so none of these reallocates.
+        buf.resize(skew, bg);
         let stride = self.fb.stride;
         let screen = self.fb.surface();
-        for y in 0..copied {
-            buf[skew + y * w..skew + (y + 1) * w]
-                .copy_from_slice(&screen.pixels[y * stride..y * stride + w]);
+        for y in 0..used.min(self.rows) * self.cell_h {
+            buf.extend_from_slice(&screen.pixels[y * stride..y * stride + w]);
         }
-        self.shadow = Some(Shadow { buf, skew, len: n });
+        self.shadow = Some(Shadow {
+            buf,
+            skew,
+            slot_px,
+            bg,
+        });
         self.top = 0;
         true
     }
@@ -242,5 +242,94 @@ impl TextRows {
             s.pixels.copy_within(ch * stride..text_px * stride, 0);
         }
         self.fill_row(self.rows - 1, 0, bg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextRows;
+    use crate::boot::FramebufferInfo;
+    use crate::drivers::framebuffer::{Framebuffer, Rgb};
+    use alloc::vec;
+
+    /// Slots of the shadow are written only when first used: what reaches the screen is
+    /// still exactly the text rows, through drawing, scrolling past untouched slots and a
+    /// repaint (a small screen of 4 text rows of 2 pixel rows, 5 pixels wide).
+    #[test_case]
+    fn lazily_written_shadow_shows_what_was_drawn() {
+        const W: usize = 5;
+        const CELL_H: usize = 2;
+        const ROWS: usize = 4;
+        let bg = Rgb(0x000a_0b0c);
+        let mut screen = vec![0u32; W * CELL_H * ROWS];
+        // The screen is cleared to the background before the shadow starts.
+        screen.fill(bg.0);
+        let info = FramebufferInfo {
+            addr: screen.as_mut_ptr() as u64,
+            width: W,
+            height: CELL_H * ROWS,
+            pitch: W * 4,
+            bpp: 32,
+            red_shift: 16,
+            green_shift: 8,
+            blue_shift: 0,
+            red_size: 8,
+            green_size: 8,
+            blue_size: 8,
+        };
+        // SAFETY: `screen` is a writable buffer of `pitch * height` bytes that only this
+        // test's `rows` writes to while it lives.
+        let fb = unsafe { Framebuffer::new(&info) }.expect("a valid test framebuffer");
+        let mut rows = TextRows::new(fb, CELL_H, ROWS);
+        assert!(rows.enable_shadow(0, bg));
+        // Text row r is shown as pixels of value `r + 1`; `expect` is the screen's rows.
+        let mut expect = [bg.0; ROWS];
+        let draw = |rows: &mut TextRows, r: usize, v: u32| {
+            let (px, stride) = rows.row_pixels(r);
+            for dy in 0..CELL_H {
+                px[dy * stride..dy * stride + W].fill(v);
+            }
+            rows.mark_dirty(r, r + 1);
+        };
+        let check = |rows: &mut TextRows, expect: &[u32; ROWS], what: &str| {
+            rows.flush();
+            // SAFETY: `screen` outlives `rows`; this only reads it, between writes.
+            let shown =
+                unsafe { core::slice::from_raw_parts(info.addr as *const u32, W * CELL_H * ROWS) };
+            for (r, &v) in expect.iter().enumerate() {
+                let row = &shown[r * W * CELL_H..(r + 1) * W * CELL_H];
+                assert!(row.iter().all(|&p| p == v), "{what}: text row {r}");
+            }
+        };
+        // Row 1 only: slot 0 exists (background), slots 2 and 3 do not yet.
+        draw(&mut rows, 1, 2);
+        expect[1] = 2;
+        check(&mut rows, &expect, "one row drawn");
+        // Scroll twice without touching the bottom slots: the screen moves up and the
+        // new bottom rows are background.
+        rows.scroll(bg);
+        rows.scroll(bg);
+        expect = [bg.0; ROWS];
+        check(&mut rows, &expect, "after two scrolls");
+        rows.mark_dirty(0, ROWS);
+        draw(&mut rows, 3, 4);
+        expect[3] = 4;
+        check(&mut rows, &expect, "bottom row after the scrolls");
+        rows.scroll(bg);
+        expect = [bg.0, bg.0, 4, bg.0];
+        check(&mut rows, &expect, "third scroll");
+        // A repaint copies every slot, including those never written.
+        screen_scribble(info.addr, W * CELL_H * ROWS);
+        rows.repaint(bg);
+        check(&mut rows, &expect, "repaint");
+        drop(rows);
+        drop(screen);
+    }
+
+    /// Overwrites the test screen, as a game would.
+    fn screen_scribble(addr: u64, n: usize) {
+        // SAFETY: `addr` is the test's screen buffer of `n` pixels, alive and not borrowed
+        // while this runs.
+        unsafe { core::slice::from_raw_parts_mut(addr as *mut u32, n) }.fill(0x00ff_00ff);
     }
 }

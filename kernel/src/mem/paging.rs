@@ -192,6 +192,47 @@ fn map_one_2m(at: VirtAddr, flags: PageTableFlags) -> bool {
     }
 }
 
+/// Start of the window for memory mapped at a chosen address ([`map_placed`]): one PML4
+/// entry (512 GiB) of its own, below the MMIO window.
+const PLACED_WINDOW: u64 = 0xffff_c000_0000_0000;
+const PLACED_WINDOW_SIZE: u64 = 1 << 39;
+/// [`map_placed`] chooses an address modulo this (1 GiB).
+pub const PLACEMENT_PERIOD: u64 = 1 << 30;
+/// Next free address in that window (only grows: nothing mapped there is unmapped).
+static PLACED_NEXT: Mutex<u64> = Mutex::new(PLACED_WINDOW);
+
+/// Maps `bytes` of fresh, writable, non-executable memory at an address congruent to
+/// `residue` (rounded down to a page) modulo [`PLACEMENT_PERIOD`], and returns that
+/// address; `None` when memory or the window runs out (pages already mapped then stay
+/// mapped, unused). For buffers whose distance to another buffer matters: the console's
+/// shadow against the framebuffer (see `drivers::console::rows`). Mapped in whole 2 MiB
+/// pages around the range, so that a 2 MiB-aligned residue wastes nothing; never unmapped.
+pub fn map_placed(bytes: u64, residue: u64) -> Option<VirtAddr> {
+    let residue = (residue % PLACEMENT_PERIOD) & !0xfff;
+    let mut next = PLACED_NEXT.lock();
+    // The window starts on a period boundary, so the first candidate is in the period of
+    // `next`, and the one after it a period later.
+    let period_base = *next - (*next - PLACED_WINDOW) % PLACEMENT_PERIOD;
+    let mut start = period_base + residue;
+    let map_start = |start: u64| start & !(Size2MiB::SIZE - 1);
+    if map_start(start) < *next {
+        start += PLACEMENT_PERIOD;
+    }
+    let map_end = start
+        .checked_add(bytes)?
+        .checked_next_multiple_of(Size2MiB::SIZE)?;
+    if map_end > PLACED_WINDOW + PLACED_WINDOW_SIZE {
+        return None;
+    }
+    // Claimed even if mapping fails half-way, so a retry never meets its own leftovers.
+    *next = map_end;
+    drop(next);
+    let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+    let from = map_start(start);
+    (map_fresh_large(VirtAddr::new(from), map_end - from, flags) == map_end - from)
+        .then_some(VirtAddr::new(start))
+}
+
 /// The physical address a virtual address maps to, if any.
 pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
     MAPPER.lock().as_ref()?.translate_addr(addr)
@@ -429,4 +470,36 @@ unsafe fn split_large(entry_ptr: *mut u64, level: u8) -> Result<(), &'static str
     // no address in use changes meaning (the caller flushes the TLB).
     unsafe { entry_ptr.write_volatile(parent) };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PLACEMENT_PERIOD, flags_of, map_placed};
+    use x86_64::structures::paging::PageTableFlags;
+
+    /// Placed memory lies where it was asked (modulo the period), is writable and not
+    /// executable, and two placements with the same residue never overlap.
+    #[test_case]
+    fn placed_memory_lies_where_asked() {
+        let residue = 0x1234_5678;
+        let bytes = 3 << 20;
+        let a = map_placed(bytes, residue).expect("placed memory");
+        let b = map_placed(bytes, residue).expect("placed memory, again");
+        for at in [a, b] {
+            assert_eq!(at.as_u64() % PLACEMENT_PERIOD, residue & !0xfff);
+            let flags = flags_of(at).expect("mapped");
+            assert!(flags.contains(PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE));
+            assert!(flags_of(at + (bytes - 1)).is_some(), "mapped to its end");
+        }
+        assert!(
+            b.as_u64() >= a.as_u64() + bytes,
+            "the second lies past the first"
+        );
+        // SAFETY: both ranges were just mapped writable for this test alone.
+        unsafe {
+            a.as_mut_ptr::<u64>().write(1);
+            b.as_mut_ptr::<u64>().write(2);
+            assert_eq!(a.as_ptr::<u64>().read(), 1);
+        }
+    }
 }

@@ -179,7 +179,13 @@ impl Console {
         self.rows.flush();
     }
 
-    /// Starts drawing into a RAM shadow of the screen (needs the heap).
+    /// Copies the whole shadow to the screen in one go, scrambling the picture until the
+    /// next [`Console::repaint`]: the baseline of `bench console`. False without a shadow.
+    pub fn copy_shadow_raw(&mut self) -> bool {
+        self.rows.copy_shadow_raw()
+    }
+
+    /// Starts drawing into a RAM shadow of the screen (needs memory management up).
     pub fn enable_shadow(&mut self) -> bool {
         // Before the early text is drawn the screen holds nothing of ours: no row to copy.
         let used = if self.early.is_some() {

@@ -8,55 +8,78 @@
 //! the fast path). Only the pixel columns that changed are copied: a log line covers half
 //! a row, and a typed character one cell.
 //!
-//! Where the shadow lies matters: copying between two buffers whose addresses are equal
-//! modulo a large power of two makes source and destination fight over the same slot of a
-//! direct-mapped structure: QEMU's software TLB (a full-screen copy took 16 ms instead of
-//! 1.2 ms when the shadow and the framebuffer were 4 MiB-aligned alike), and on hardware
-//! the "4K aliasing" of loads behind stores. So the shadow starts at an address whose
-//! distance to the framebuffer is an odd number of pages plus half a page ([`SKEW_BYTES`]).
+//! Where the shadow lies matters under QEMU's software emulation (TCG): its TLB is
+//! direct-mapped (a page's slot is its page number modulo the TLB's size, a power of two
+//! QEMU adapts to the load), so a full-screen copy misses on every page whose slot a page
+//! of the other buffer also wants, and repeated copies hit only where the two buffers'
+//! slots are disjoint. So the shadow is mapped at an address of its own
+//! ([`paging::map_placed`]), [`shadow_gap`] past the framebuffer modulo 1 GiB: at
+//! every TLB size that can hold both buffers their slots are disjoint, and at smaller
+//! sizes no page of one shares a slot with the page of the other copied at the same time
+//! (the distance is no multiple of any TLB size). Measured at 1280x800 (`bench console`,
+//! BENCHMARKS.md): 830-850 lines/s against 670-680 with the shadow on the heap where it
+//! happened to fall, and 674 at a distance of 3.5 pages. The half page avoids, on
+//! hardware, the "4K aliasing" of loads behind stores to addresses equal modulo 4 KiB;
+//! set-associative hardware TLBs do not care otherwise.
 
 use crate::drivers::framebuffer::{Framebuffer, Rgb, fill_pixels, fill_raw};
-use alloc::vec::Vec;
+use crate::mem::paging;
+use core::ptr::NonNull;
 
-/// Distance from the framebuffer to the shadow, modulo [`SKEW_PERIOD`] bytes (see the
-/// module docs): odd in pages, and half a page off.
-const SKEW_BYTES: usize = 4096 + 2048;
-const SKEW_PERIOD: usize = 8192;
+/// Bytes in front of the shadow within its mapping: 12 pages and a half (see
+/// [`shadow_gap`]).
+const LEAD_BYTES: u64 = 12 * 4096 + 2048;
 
-/// The shadow: the ring of text rows, starting `skew` pixels into `buf`.
+/// Where the shadow's mapping starts, in bytes past the framebuffer (modulo 1 GiB), for a
+/// framebuffer of `fb_bytes`: whole 2 MiB steps past its end, so that the mapping starts
+/// on a 2 MiB boundary when the framebuffer does and its 2 MiB pages waste nothing. The
+/// shadow itself starts [`LEAD_BYTES`] further: 12.5 pages, which no TLB size divides.
+fn shadow_gap(fb_bytes: u64) -> u64 {
+    fb_bytes.next_multiple_of(2 << 20)
+}
+
+/// The shadow: the ring of text rows, in memory mapped for it alone and never unmapped.
 ///
-/// Only the first ring slots exist yet (up to `buf.len()`): a slot is written with the
+/// Only the first ring slots are written yet (`filled` pixels): a slot is written with the
 /// background when first used ([`Shadow::slots`]), so the boot does not fill 4 MiB of RAM
 /// that the screen, cleared to the same background, already shows.
 struct Shadow {
-    buf: Vec<u32>,
-    skew: usize,
+    px: NonNull<u32>,
+    /// Pixels in the ring.
+    len: usize,
+    /// Pixels written so far, from the start.
+    filled: usize,
     /// Pixels per ring slot (one text row).
     slot_px: usize,
     /// The background every slot not yet written stands for, encoded.
     bg: u32,
 }
 
+// SAFETY: the shadow owns its mapping exclusively (nothing else has its address), like a
+// `Box`; it is only reached through `&mut self`.
+unsafe impl Send for Shadow {}
+
 impl Shadow {
     /// The ring's slots `..end`, written with the background first where they do not
     /// exist yet.
     fn slots(&mut self, end: usize) -> &mut [u32] {
-        let want = self.skew + end * self.slot_px;
-        let have = self.buf.len();
-        if want > have {
-            assert!(
-                want <= self.buf.capacity(),
-                "console shadow slot out of range"
-            );
-            // SAFETY: pixels `have..want` are within the capacity (checked just above)
-            // and 4-byte aligned (a `Vec<u32>`); they are all written here, so after
-            // `set_len` every pixel below `want` is initialized.
+        let want = end * self.slot_px;
+        assert!(want <= self.len, "console shadow slot out of range");
+        if want > self.filled {
+            // SAFETY: pixels `filled..want` lie in the shadow's mapping (`want <= len`),
+            // which is 4-byte aligned and writable.
             unsafe {
-                fill_raw(self.buf.as_mut_ptr().add(have), want - have, self.bg);
-                self.buf.set_len(want);
-            }
+                fill_raw(
+                    self.px.as_ptr().add(self.filled),
+                    want - self.filled,
+                    self.bg,
+                )
+            };
+            self.filled = want;
         }
-        &mut self.buf[self.skew..want]
+        // SAFETY: the first `want` pixels are mapped, all written, and reachable only
+        // through `self`, borrowed mutably for the slice's lifetime.
+        unsafe { core::slice::from_raw_parts_mut(self.px.as_ptr(), want) }
     }
 }
 
@@ -168,7 +191,21 @@ impl TextRows {
         }
     }
 
-    /// Starts drawing into a RAM shadow of the screen (needs the heap). Fails quietly
+    /// Copies the whole shadow to the screen as it lies in memory (ignoring the ring's
+    /// order): the benchmarks' baseline, the same pixels from the same memory as a scroll's
+    /// flush copies. False without a shadow.
+    pub fn copy_shadow_raw(&mut self) -> bool {
+        let rows = self.rows;
+        match self.shadow.as_mut() {
+            Some(shadow) => {
+                self.fb.write_rows(0, shadow.slots(rows));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts drawing into a RAM shadow of the screen (needs memory management up). Fails quietly
     /// (keeps drawing directly) if the memory is not there.
     ///
     /// The first `used` text rows are copied from the screen (the one read of video memory,
@@ -178,29 +215,31 @@ impl TextRows {
         let w = self.fb.width;
         let slot_px = w * self.cell_h;
         let n = slot_px * self.rows;
-        let slack = SKEW_PERIOD / 4;
-        let mut buf = Vec::new();
-        if buf.try_reserve_exact(n + slack).is_err() {
+        let fb_addr = self.fb.surface().pixels.as_ptr() as u64;
+        let fb_bytes = (self.fb.stride * self.fb.height * 4) as u64;
+        let at = fb_addr.wrapping_add(shadow_gap(fb_bytes));
+        let Some(base) = paging::map_placed(LEAD_BYTES + n as u64 * 4, at) else {
             return false;
-        }
-        // Pixels to skip so that (shadow - framebuffer) mod SKEW_PERIOD == SKEW_BYTES.
-        let fb_addr = self.fb.surface().pixels.as_ptr() as usize;
-        let gap = (buf.as_ptr() as usize).wrapping_sub(fb_addr) % SKEW_PERIOD;
-        let skew = (SKEW_BYTES + SKEW_PERIOD - gap) % SKEW_PERIOD / 4;
+        };
+        let Some(px) = NonNull::new((base.as_u64() + LEAD_BYTES) as *mut u32) else {
+            return false;
+        };
         let bg = self.fb.format.encode(bg);
-        // Within the reserved capacity (skew < slack), so none of these reallocates.
-        buf.resize(skew, bg);
-        let stride = self.fb.stride;
-        let screen = self.fb.surface();
-        for y in 0..used.min(self.rows) * self.cell_h {
-            buf.extend_from_slice(&screen.pixels[y * stride..y * stride + w]);
-        }
-        self.shadow = Some(Shadow {
-            buf,
-            skew,
+        let mut shadow = Shadow {
+            px,
+            len: n,
+            filled: 0,
             slot_px,
             bg,
-        });
+        };
+        let used = used.min(self.rows);
+        let ring = shadow.slots(used);
+        let stride = self.fb.stride;
+        let screen = self.fb.surface();
+        for y in 0..used * self.cell_h {
+            ring[y * w..(y + 1) * w].copy_from_slice(&screen.pixels[y * stride..y * stride + w]);
+        }
+        self.shadow = Some(shadow);
         self.top = 0;
         true
     }

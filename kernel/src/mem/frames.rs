@@ -50,7 +50,8 @@ pub fn stats() -> (u64, u64) {
 }
 
 /// 512 contiguous frames starting at a 2 MiB boundary (one 2 MiB page), or `None` when no
-/// free range holds such a block. Never given back (the heap, its one user, never shrinks).
+/// free range holds such a block. Never given back (its users, the heap and
+/// `paging::map_placed`, never unmap).
 ///
 /// The frame set allocates first fit without alignment, so the block is carved out of a
 /// free range with `remove`: the lowest aligned block. Firmware allocates top-down, so the

@@ -38,6 +38,10 @@ fn shadow_gap(fb_bytes: u64) -> u64 {
     fb_bytes.next_multiple_of(2 << 20)
 }
 
+/// The shadow takes at most this share of free memory (one part in this many): a huge
+/// screen on a small machine is drawn directly rather than starve everything else.
+const MAX_SHARE_OF_FREE: u64 = 4;
+
 /// The shadow: the ring of text rows, in memory mapped for it alone and never unmapped.
 ///
 /// Only the first ring slots are written yet (`filled` pixels): a slot is written with the
@@ -216,6 +220,10 @@ impl TextRows {
         let slot_px = w * self.cell_h;
         let n = slot_px * self.rows;
         let fb_addr = self.fb.surface().pixels.as_ptr() as u64;
+        let (_, free_frames) = crate::mem::frames::stats();
+        if n as u64 * 4 > free_frames * 4096 / MAX_SHARE_OF_FREE {
+            return false;
+        }
         let fb_bytes = (self.fb.stride * self.fb.height * 4) as u64;
         let at = fb_addr.wrapping_add(shadow_gap(fb_bytes));
         let Some(base) = paging::map_placed(LEAD_BYTES + n as u64 * 4, at) else {

@@ -42,7 +42,9 @@ fn shadow_gap(fb_bytes: u64) -> u64 {
 /// screen on a small machine is drawn directly rather than starve everything else.
 const MAX_SHARE_OF_FREE: u64 = 4;
 
-/// The shadow: the ring of text rows, in memory mapped for it alone and never unmapped.
+/// The shadow: the ring of text rows, in memory mapped for it alone and never unmapped
+/// (the console lives as long as the kernel; only tests make a second one, whose shadow
+/// then takes new memory).
 ///
 /// Only the first ring slots are written yet (`filled` pixels): a slot is written with the
 /// background when first used ([`Shadow::slots`]), so the boot does not fill 4 MiB of RAM
@@ -209,8 +211,8 @@ impl TextRows {
         }
     }
 
-    /// Starts drawing into a RAM shadow of the screen (needs memory management up). Fails quietly
-    /// (keeps drawing directly) if the memory is not there.
+    /// Starts drawing into a RAM shadow of the screen (needs memory management up). Fails
+    /// quietly (keeps drawing directly) if the memory is not there.
     ///
     /// The first `used` text rows are copied from the screen (the one read of video memory,
     /// at boot); the rows below them must show `bg` on screen (they have not been written

@@ -331,6 +331,13 @@ mod tests {
         let fb = unsafe { Framebuffer::new(&info) }.expect("a valid test framebuffer");
         let mut rows = TextRows::new(fb, CELL_H, ROWS);
         assert!(rows.enable_shadow(0, bg));
+        // The shadow lies where the placement rule puts it, modulo the placement period
+        // (mappings start on a page: this test's screen does not, a real one does).
+        let shadow_at = rows.shadow.as_ref().map(|s| s.px.as_ptr() as u64);
+        let fb_bytes = (W * CELL_H * ROWS * 4) as u64;
+        let want = ((info.addr + super::shadow_gap(fb_bytes)) & !0xfff) + super::LEAD_BYTES;
+        let period = crate::mem::paging::PLACEMENT_PERIOD;
+        assert_eq!(shadow_at.map(|a| a % period), Some(want % period));
         // Text row r is shown as pixels of value `r + 1`; `expect` is the screen's rows.
         let mut expect = [bg.0; ROWS];
         let draw = |rows: &mut TextRows, r: usize, v: u32| {
